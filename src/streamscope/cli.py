@@ -1,0 +1,51 @@
+"""Command line: ``streamscope [--demo] [--host H] [--port P] [--plot a,b] ...``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from streamscope import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="streamscope",
+        description="Live telemetry plots over WebSocket (protocol: PROTOCOL.md).",
+    )
+    p.add_argument("--version", action="version", version=f"streamscope {__version__}")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument(
+        "--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any)"
+    )
+    p.add_argument("--demo", action="store_true", help="also run the built-in simulated game")
+    p.add_argument(
+        "--plot",
+        action="append",
+        default=[],
+        metavar="STREAMS",
+        help="open a chart with these comma-separated streams (repeatable)",
+    )
+    p.add_argument(
+        "--capacity", type=int, default=1_000_000, help="samples kept per stream (default 1M)"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from streamscope.app import AppOptions, StartupError, run
+
+    plots = [[n.strip() for n in spec.split(",") if n.strip()] for spec in args.plot]
+    options = AppOptions(args.host, args.port, args.demo, [p for p in plots if p], args.capacity)
+    try:
+        return run(options)
+    except StartupError as e:
+        print(f"streamscope: {e}", file=sys.stderr)
+        return 2

@@ -1,0 +1,368 @@
+"""Protocol v1, sans-I/O: frames in, samples / control messages / errors out.
+
+``decode`` is a pure function (the arrival time is an argument), so every message form and
+every error can be tested without a socket. A bad part of a frame never costs the valid parts:
+each problem becomes an error string and decoding goes on. PROTOCOL.md is the reference.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+
+PROTOCOL_VERSION = 1
+BINARY_MAGIC = b"SSB1"
+MAX_ERRORS_REPORTED = 20
+
+_F64 = np.float64
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one frame may hold; anything past these is rejected with an error."""
+
+    max_frame_bytes: int = 16 * 1024 * 1024
+    max_name_length: int = 200
+    max_depth: int = 16
+    max_fields: int = 10_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(slots=True)
+class Batch:
+    """Samples of one stream, in arrival order."""
+
+    stream: str
+    t: np.ndarray
+    v: np.ndarray
+
+
+@dataclass(slots=True)
+class Control:
+    """A non-sample message (hello, bye, list_streams, ...) with its fields."""
+
+    type: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Decoded:
+    items: list[Batch | Control] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def sample_count(self) -> int:
+        return sum(len(i.t) for i in self.items if isinstance(i, Batch))
+
+
+class _Collector:
+    """Groups single samples per stream between control messages (keeps ingest vectorized)."""
+
+    def __init__(self, out: Decoded) -> None:
+        self.out = out
+        self.pending: dict[str, tuple[list[float], list[float]]] = {}
+
+    def add(self, stream: str, t: float, v: float) -> None:
+        ts, vs = self.pending.setdefault(stream, ([], []))
+        ts.append(t)
+        vs.append(v)
+
+    def add_arrays(self, stream: str, t: np.ndarray, v: np.ndarray) -> None:
+        self.flush()
+        if len(t):
+            self.out.items.append(Batch(stream, t, v))
+
+    def control(self, ctl: Control) -> None:
+        self.flush()
+        self.out.items.append(ctl)
+
+    def flush(self) -> None:
+        for name, (ts, vs) in self.pending.items():
+            self.out.items.append(Batch(name, np.array(ts, dtype=_F64), np.array(vs, dtype=_F64)))
+        self.pending = {}
+
+
+class _Bad(Exception):
+    """One rejected sample or message; the text goes to the client."""
+
+
+# ---------------------------------------------------------------- scalar checks
+
+
+def _value(x: Any) -> float:
+    """A sample value: number, bool (1/0) or null (NaN = gap). ±Infinity is refused."""
+    if x is None:
+        return math.nan
+    if isinstance(x, bool):
+        return 1.0 if x else 0.0
+    if isinstance(x, int | float):
+        try:
+            f = float(x)
+        except OverflowError:
+            raise _Bad(f"value {x} is out of range") from None
+        if math.isinf(f):
+            raise _Bad("value is infinite")
+        return f
+    raise _Bad(f"value must be a number, true/false or null, not {type(x).__name__}")
+
+
+def _time(x: Any) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise _Bad(f"timestamp must be a number, not {type(x).__name__}")
+    try:
+        f = float(x)
+    except OverflowError:
+        raise _Bad(f"timestamp {x} is out of range") from None
+    if not math.isfinite(f):
+        raise _Bad("timestamp is not finite")
+    return f
+
+
+def check_name(name: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    if not isinstance(name, str) or not name:
+        raise _Bad("stream name is missing or not a string")
+    if len(name) > limits.max_name_length:
+        raise _Bad(f"stream name longer than {limits.max_name_length} characters")
+    if not name.isprintable():
+        raise _Bad("stream name contains control characters")
+    return name
+
+
+# ---------------------------------------------------------------- arrays
+
+
+def _array(items: Any, what: str, allow_gaps: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A JSON list as float64 plus a mask of the valid entries and the reasons for the others.
+
+    The common case (all numbers) is one vectorized conversion; mixed lists fall back per item.
+    """
+    if not isinstance(items, list):
+        raise _Bad(f"'{what}' must be a list")
+    try:
+        arr = np.array(items) if items else np.empty(0, dtype=_F64)
+    except (ValueError, TypeError, OverflowError):  # ragged or exotic: checked item by item
+        arr = np.empty(0, dtype=object)
+    if arr.ndim == 1 and arr.dtype.kind in "fiub":
+        out = arr.astype(_F64)
+        ok = np.isfinite(out) if not allow_gaps else ~np.isinf(out)
+        errors = [] if ok.all() else [f"{what}: {int((~ok).sum())} non-finite entries rejected"]
+        return out, ok, errors
+    conv = _value if allow_gaps else _time
+    out = np.empty(len(items), dtype=_F64)
+    ok = np.ones(len(items), dtype=bool)
+    errors = []
+    for i, x in enumerate(items):
+        try:
+            out[i] = conv(x)
+        except _Bad as e:
+            ok[i] = False
+            errors.append(f"{what}[{i}]: {e}")
+    return out, ok, errors
+
+
+# ---------------------------------------------------------------- message forms
+
+
+def _unity(obj: dict, now: float, acc: _Collector, limits: Limits) -> None:
+    name = check_name(obj.get("streamId"), limits)
+    if "value" not in obj:
+        raise _Bad(f"'{name}': missing 'value'")
+    ts = obj.get("timestamp")
+    acc.add(name, now if ts is None else _time(ts), _value(obj["value"]))
+
+
+def _samples(obj: dict, now: float, acc: _Collector, errors: list[str], limits: Limits) -> None:
+    samples = obj.get("samples")
+    if not isinstance(samples, list):
+        raise _Bad("'samples' must be a list")
+    for i, s in enumerate(samples):
+        try:
+            if not isinstance(s, dict):
+                raise _Bad("not an object")
+            name = check_name(s.get("stream"), limits)
+            if "v" not in s:
+                raise _Bad(f"'{name}': missing 'v'")
+            ts = s.get("t")
+            acc.add(name, now if ts is None else _time(ts), _value(s["v"]))
+        except _Bad as e:
+            errors.append(f"samples[{i}]: {e}")
+
+
+def _series(obj: dict, acc: _Collector, errors: list[str], limits: Limits) -> None:
+    name = check_name(obj.get("stream"), limits)
+    v, ok, errs = _array(obj.get("v"), "v", allow_gaps=True)
+    errors.extend(f"'{name}' {e}" for e in errs)
+    if "t" in obj:
+        t, tok, terrs = _array(obj["t"], "t", allow_gaps=False)
+        errors.extend(f"'{name}' {e}" for e in terrs)
+        if len(t) != len(v):
+            raise _Bad(f"'{name}': 't' has {len(t)} entries but 'v' has {len(v)}")
+        ok &= tok
+    elif "t0" in obj and "dt" in obj:
+        t = _time(obj["t0"]) + _time(obj["dt"]) * np.arange(len(v), dtype=_F64)
+    else:
+        raise _Bad(f"'{name}': series needs 't', or 't0' and 'dt'")
+    if not ok.all():
+        t, v = t[ok], v[ok]
+    acc.add_arrays(name, t, v)
+
+
+def _flatten(obj: Any, prefix: str, out: list[tuple[str, float]], depth: int, lim: Limits) -> None:
+    """PlotJuggler-style: nested numbers become ``a/b``, arrays ``a[i]``; strings are skipped."""
+    if depth > lim.max_depth:
+        raise _Bad(f"nested deeper than {lim.max_depth} levels")
+    if isinstance(obj, dict):
+        items = obj.items()
+        sep = "/" if prefix else ""
+        keyed = ((f"{prefix}{sep}{k}", x) for k, x in items)
+    elif isinstance(obj, list):
+        keyed = ((f"{prefix}[{i}]", x) for i, x in enumerate(obj))
+    else:
+        if isinstance(obj, bool | int | float) or obj is None:
+            out.append((prefix, _value(obj)))
+        return
+    for key, x in keyed:
+        if len(out) >= lim.max_fields:
+            raise _Bad(f"more than {lim.max_fields} fields in one object")
+        _flatten(x, key, out, depth + 1, lim)
+
+
+def _flat(obj: dict, now: float, acc: _Collector, errors: list[str], limits: Limits) -> None:
+    ts = obj.get("timestamp")
+    t = now if ts is None else _time(ts)
+    fields: list[tuple[str, float]] = []
+    rest = {k: x for k, x in obj.items() if k != "timestamp"}
+    _flatten(rest, "", fields, 0, limits)
+    if not fields:
+        raise _Bad("object has no 'type', no 'streamId' and no numeric fields")
+    for name, v in fields:
+        try:
+            acc.add(check_name(name, limits), t, v)
+        except _Bad as e:
+            errors.append(str(e))
+
+
+_CONTROLS = {"hello", "bye", "list_streams", "request_historical_data", "get_stats"}
+
+
+def _object(obj: Any, now: float, acc: _Collector, errors: list[str], limits: Limits) -> None:
+    if not isinstance(obj, dict):
+        raise _Bad(f"expected a JSON object, got {type(obj).__name__}")
+    kind = obj.get("type")
+    if kind is None:
+        if "streamId" in obj:
+            _unity(obj, now, acc, limits)
+        else:
+            _flat(obj, now, acc, errors, limits)
+    elif kind == "samples":
+        _samples(obj, now, acc, errors, limits)
+    elif kind == "series":
+        _series(obj, acc, errors, limits)
+    elif kind == "historical_data_response":
+        _series(
+            {"stream": obj.get("metric"), "t": obj.get("t"), "v": obj.get("v")}, acc, errors, limits
+        )
+    elif kind in _CONTROLS:
+        if kind == "request_historical_data":
+            check_name(obj.get("stream"), limits)
+        acc.control(Control(kind, obj))
+    else:
+        raise _Bad(f"unknown message type {kind!r}")
+
+
+# ---------------------------------------------------------------- binary
+
+
+def encode_binary(stream: str, t: np.ndarray, v: np.ndarray) -> bytes:
+    """Pack one stream's samples as a binary frame (see PROTOCOL.md)."""
+    name = stream.encode()
+    t = np.ascontiguousarray(t, dtype="<f8")
+    v = np.ascontiguousarray(v, dtype="<f8")
+    if len(t) != len(v):
+        raise ValueError("t and v differ in length")
+    head = BINARY_MAGIC + struct.pack("<H", len(name)) + name + struct.pack("<I", len(t))
+    return head + t.tobytes() + v.tobytes()
+
+
+def _binary(data: bytes, acc: _Collector, errors: list[str], limits: Limits) -> None:
+    try:
+        (nlen,) = struct.unpack_from("<H", data, 4)
+        name = check_name(data[6 : 6 + nlen].decode(), limits)
+        (n,) = struct.unpack_from("<I", data, 6 + nlen)
+    except (struct.error, UnicodeDecodeError) as e:
+        raise _Bad(f"bad binary header: {e}") from None
+    start = 10 + nlen
+    if len(data) != start + 16 * n:
+        raise _Bad(f"binary frame for '{name}' should be {start + 16 * n} bytes, is {len(data)}")
+    t = np.frombuffer(data, "<f8", n, start).astype(_F64)
+    v = np.frombuffer(data, "<f8", n, start + 8 * n).astype(_F64)
+    ok = np.isfinite(t) & ~np.isinf(v)
+    if not ok.all():
+        errors.append(
+            f"'{name}': {int((~ok).sum())} samples with non-finite time or infinite value"
+        )
+        t, v = t[ok], v[ok]
+    acc.add_arrays(name, t, v)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def decode(data: str | bytes, now: float, limits: Limits = DEFAULT_LIMITS) -> Decoded:
+    """Decode one WebSocket frame. ``now`` is the arrival time used for samples without one."""
+    out = Decoded()
+    size = len(data)
+    if size > limits.max_frame_bytes:
+        out.errors.append(f"frame of {size} bytes exceeds the limit of {limits.max_frame_bytes}")
+        return out
+    acc = _Collector(out)
+    try:
+        if isinstance(data, bytes | bytearray | memoryview) and bytes(data[:4]) == BINARY_MAGIC:
+            _binary(bytes(data), acc, out.errors, limits)
+        else:
+            try:
+                doc = orjson.loads(data)
+            except orjson.JSONDecodeError as e:
+                raise _Bad(f"invalid JSON: {e}") from None
+            for i, obj in enumerate(doc if isinstance(doc, list) else [doc]):
+                try:
+                    _object(obj, now, acc, out.errors, limits)
+                except _Bad as e:
+                    out.errors.append(f"[{i}] {e}" if isinstance(doc, list) else str(e))
+    except _Bad as e:
+        out.errors.append(str(e))
+    except RecursionError:
+        out.errors.append("JSON nested too deeply")
+    acc.flush()
+    return out
+
+
+# ---------------------------------------------------------------- replies
+
+
+def encode(msg: dict[str, Any]) -> str:
+    """A reply as JSON text; numpy arrays go out as lists, NaN as null."""
+    return orjson.dumps(msg, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def error_reply(errors: list[str]) -> dict[str, Any]:
+    more = len(errors) - 1
+    message = errors[0] + (f" (and {more} more)" if more > 0 else "")
+    return {"type": "error", "message": message, "errors": errors[:MAX_ERRORS_REPORTED]}
+
+
+def initial_configuration(version: str, data_sources: list[str]) -> dict[str, Any]:
+    return {
+        "type": "initial_configuration",
+        "server": "streamscope",
+        "version": version,
+        "protocol": PROTOCOL_VERSION,
+        "data_sources": data_sources,
+    }

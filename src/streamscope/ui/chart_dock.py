@@ -1,0 +1,337 @@
+"""One chart: a dock with curves bound to stream names, a time window, follow/pause, crosshair.
+
+A chart never reads the network and never redraws on its own: the render clock calls
+``refresh`` once per frame, and the chart redraws only what changed since the last frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from streamscope.core.plotdata import curve_points
+from streamscope.core.store import Store, Stream
+from streamscope.ui.dnd import streams_from_mime
+
+PALETTE = [
+    "#4fc3f7", "#ffb74d", "#81c784", "#e57373", "#ba68c8",
+    "#fff176", "#4db6ac", "#f06292", "#a1887f", "#90a4ae",
+]  # fmt: skip
+WINDOWS: list[tuple[str, float | None]] = [
+    ("10 s", 10.0),
+    ("30 s", 30.0),
+    ("60 s", 60.0),
+    ("5 min", 300.0),
+    ("All", None),
+]
+
+
+@dataclass(eq=False)
+class Curve:
+    """A curve bound to a stream *name*; it follows the newest session that has it."""
+
+    name: str
+    item: pg.PlotDataItem
+    stream: Stream | None = None
+    drawn: tuple = ()  # what the last draw showed: (stream id, version, x range)
+    points_drawn: int = 0
+    points_in_view: int = 0
+
+
+class DropPlotWidget(pg.PlotWidget):
+    """A plot that accepts streams dragged from the browser."""
+
+    streamsDropped = Signal(QMimeData)
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, ev) -> None:
+        if streams_from_mime(ev.mimeData()):
+            ev.acceptProposedAction()
+        else:
+            ev.ignore()
+
+    dragMoveEvent = dragEnterEvent
+
+    def dropEvent(self, ev) -> None:
+        if streams_from_mime(ev.mimeData()):
+            self.streamsDropped.emit(ev.mimeData())
+            ev.acceptProposedAction()
+        else:
+            ev.ignore()
+
+
+@dataclass
+class ChartState:
+    """What the user chose for this chart (kept in layouts)."""
+
+    title: str
+    window: float | None = 30.0  # seconds shown when following; None = everything stored
+    follow: bool = True
+    paused: bool = False
+    streams: list[str] = field(default_factory=list)
+
+
+class ChartDock(QDockWidget):
+    closed = Signal(object)
+
+    def __init__(self, store: Store, title: str, object_name: str, parent=None) -> None:
+        super().__init__(title, parent)
+        self.setObjectName(object_name)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.store = store
+        self.state = ChartState(title)
+        self.curves: dict[str, Curve] = {}
+        self._structure = -1
+        self._frozen_at: float | None = None
+        self._build()
+
+    # ------------------------------------------------------------ widgets
+
+    def _build(self) -> None:
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.setSpacing(2)
+        bar = QHBoxLayout()
+        self.window_box = QComboBox()
+        for label, _ in WINDOWS:
+            self.window_box.addItem(label)
+        self.window_box.setCurrentIndex(1)
+        self.window_box.setToolTip("Time window shown while following the latest data")
+        self.window_box.currentIndexChanged.connect(self._window_changed)
+        self.follow_btn = self._toggle("Follow", "Keep the newest data in view (F)", True)
+        self.follow_btn.toggled.connect(self.set_follow)
+        self.pause_btn = self._toggle("Pause", "Freeze the display; data keeps arriving (Space)")
+        self.pause_btn.toggled.connect(self.set_paused)
+        self.readout = QLabel("")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.mode_label = QLabel("")
+        self.mode_label.setStyleSheet("color: gray")
+        for w in (self.window_box, self.follow_btn, self.pause_btn):
+            bar.addWidget(w)
+        bar.addWidget(self.readout, 1)
+        bar.addWidget(self.mode_label)
+        lay.addLayout(bar)
+
+        self.plot = DropPlotWidget()
+        self.plot.streamsDropped.connect(self.handle_drop)
+        item = self.plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setLabel("bottom", "time since session start", units="s")
+        item.setClipToView(False)
+        self.legend = item.addLegend(offset=(8, 8))
+        vb = item.getViewBox()
+        vb.setAutoVisible(y=True)
+        vb.enableAutoRange(axis="y")
+        vb.sigRangeChangedManually.connect(self._user_moved_view)
+        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
+        self.cursor.setVisible(False)
+        item.addItem(self.cursor, ignoreBounds=True)
+        self._mouse = pg.SignalProxy(
+            self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved
+        )
+        lay.addWidget(self.plot, 1)
+        self.setWidget(body)
+
+        for text, key, slot in (
+            ("Follow latest", "F", lambda: self.follow_btn.toggle()),
+            ("Pause display", "Space", lambda: self.pause_btn.toggle()),
+        ):
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(key))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+
+    def _toggle(self, text: str, tip: str, checked: bool = False) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip)
+        b.setCheckable(True)
+        b.setChecked(checked)
+        return b
+
+    # ------------------------------------------------------------ curves
+
+    def add_stream(self, name: str) -> bool:
+        """Add a curve for stream ``name`` (no-op if present); it shows once data arrives."""
+        if name in self.curves:
+            return False
+        color = PALETTE[len(self.curves) % len(PALETTE)]
+        item = self.plot.plot([], [], pen=pg.mkPen(color, width=1), name=name)
+        self.curves[name] = Curve(name, item)
+        self.state.streams.append(name)
+        self._structure = -1
+        return True
+
+    def remove_stream(self, name: str) -> None:
+        curve = self.curves.pop(name, None)
+        if curve is not None:
+            self.plot.removeItem(curve.item)
+            self.legend.removeItem(curve.item)
+            self.state.streams.remove(name)
+
+    def handle_drop(self, mime: QMimeData) -> int:
+        """Add the streams a drop carries (the path a mouse drop takes); return how many."""
+        return sum(self.add_stream(name) for _, name in streams_from_mime(mime))
+
+    # ------------------------------------------------------------ user choices
+
+    def _window_changed(self, index: int) -> None:
+        self.state.window = WINDOWS[index][1]
+        self.set_follow(True)
+
+    def set_follow(self, on: bool) -> None:
+        self.state.follow = on
+        if self.follow_btn.isChecked() != on:
+            self.follow_btn.setChecked(on)
+        self._invalidate()
+
+    def set_paused(self, on: bool) -> None:
+        self.state.paused = on
+        self._frozen_at = self._latest() if on else None
+        if self.pause_btn.isChecked() != on:
+            self.pause_btn.setChecked(on)
+        self._invalidate()
+
+    def _user_moved_view(self, *_) -> None:
+        if self.state.follow:
+            self.set_follow(False)
+
+    def _invalidate(self) -> None:
+        for c in self.curves.values():
+            c.drawn = ()
+
+    # ------------------------------------------------------------ drawing
+
+    def _bind(self) -> None:
+        """Point every curve at the newest session holding its stream name."""
+        if self._structure == self.store.structure_version:
+            return
+        self._structure = self.store.structure_version
+        for c in self.curves.values():
+            c.stream = self.store.find(c.name)
+
+    def _origin(self, stream: Stream) -> float:
+        session = self.store.sessions.get(stream.session_id)
+        return (session.origin or 0.0) if session else 0.0
+
+    def _latest(self) -> float | None:
+        ends = [
+            s.ring.last_t - self._origin(s)
+            for c in self.curves.values()
+            if (s := c.stream) is not None and len(s.ring)
+        ]
+        return max(ends) if ends else None
+
+    def _x_range(self) -> tuple[float, float] | None:
+        """Session-relative time range to draw this frame."""
+        latest = self._frozen_at if self.state.paused else self._latest()
+        if latest is None:
+            return None
+        if self.state.follow:
+            if self.state.window is None:
+                starts = [
+                    s.ring.t[0] - self._origin(s)
+                    for c in self.curves.values()
+                    if (s := c.stream) is not None and len(s.ring)
+                ]
+                return min(starts), max(latest, min(starts) + 1e-9)
+            return latest - self.state.window, latest
+        x0, x1 = self.plot.getPlotItem().getViewBox().viewRange()[0]
+        return x0, min(x1, latest) if self.state.paused else x1
+
+    def refresh(self) -> bool:
+        """Redraw curves whose data or view changed. Returns True if anything was drawn."""
+        self._bind()
+        xr = self._x_range()
+        if xr is None:
+            return False
+        width = max(100, int(self.plot.getPlotItem().getViewBox().width()))
+        drew = False
+        for c in self.curves.values():
+            s = c.stream
+            if s is None:
+                continue
+            key = (id(s), s.version if not self.state.paused else -1, xr, width)
+            if key == c.drawn:
+                continue
+            pts = curve_points(s.ring, self._origin(s), xr[0], xr[1], width)
+            finite = bool(np.isfinite(pts.y).all())
+            c.item.setData(
+                pts.x, pts.y, connect="all" if finite else "finite", skipFiniteCheck=finite
+            )
+            c.drawn = key
+            c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
+            drew = True
+        if drew and self.state.follow:
+            self.plot.getPlotItem().setXRange(*xr, padding=0)
+        if drew:
+            self._update_mode_label()
+        return drew
+
+    def _update_mode_label(self) -> None:
+        shown = sum(c.points_in_view for c in self.curves.values())
+        drawn = sum(c.points_drawn for c in self.curves.values())
+        text = "paused" if self.state.paused else ""
+        if drawn < shown:
+            text = f"{text} decimated {_count(shown)}→{_count(drawn)}".strip()
+        self.mode_label.setText(text)
+
+    # ------------------------------------------------------------ crosshair
+
+    def _mouse_moved(self, args) -> None:
+        pos = args[0]
+        vb = self.plot.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(pos):
+            self.cursor.setVisible(False)
+            self.readout.setText("")
+            return
+        x = vb.mapSceneToView(pos).x()
+        self.cursor.setPos(x)
+        self.cursor.setVisible(True)
+        self.readout.setText(self.values_at(x))
+
+    def values_at(self, x: float) -> str:
+        """Readout text: each curve's last sample at or before session-relative time ``x``."""
+        parts = [f"t = {x:.3f} s"]
+        for c in self.curves.values():
+            s = c.stream
+            if s is None or not len(s.ring):
+                continue
+            i = int(np.searchsorted(s.ring.t, x + self._origin(s), "right")) - 1
+            if i >= 0:
+                parts.append(f"{c.name} {_fmt(float(s.ring.v[i]))}")
+        return "   ".join(parts)
+
+    def closeEvent(self, ev) -> None:
+        self.closed.emit(self)
+        super().closeEvent(ev)
+
+
+def _fmt(v: float) -> str:
+    return "gap" if math.isnan(v) else f"{v:.6g}"
+
+
+def _count(n: int) -> str:
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            return f"{n / div:.1f}{suffix}"
+    return str(n)

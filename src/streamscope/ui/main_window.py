@@ -1,0 +1,222 @@
+"""The main window: stream browser, an area of chart docks, menus, status bar, render clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
+
+from streamscope import __version__
+from streamscope.core.store import Store
+from streamscope.ui.chart_dock import ChartDock
+from streamscope.ui.dnd import streams_from_mime
+from streamscope.ui.render_clock import RenderClock
+from streamscope.ui.stream_browser import StreamBrowser
+
+EMPTY_HINT = (
+    "Drop a stream here to make a chart\n\n"
+    "Streams appear on the left as clients connect to the address in the status bar.\n"
+    "Ctrl+N makes an empty chart."
+)
+
+
+class ChartArea(QMainWindow):
+    """Holds the chart docks; a drop on its free space makes a new chart."""
+
+    streamsDropped = Signal(QMimeData)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowFlags(Qt.WindowType.Widget)
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        self.setAcceptDrops(True)
+        self.hint = QLabel(EMPTY_HINT)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setStyleSheet("color: gray; font-size: 14px")
+        self.setCentralWidget(self.hint)
+
+    def dragEnterEvent(self, ev) -> None:
+        if streams_from_mime(ev.mimeData()):
+            ev.acceptProposedAction()
+        else:
+            ev.ignore()
+
+    dragMoveEvent = dragEnterEvent
+
+    def dropEvent(self, ev) -> None:
+        if streams_from_mime(ev.mimeData()):
+            self.streamsDropped.emit(ev.mimeData())
+            ev.acceptProposedAction()
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        store: Store,
+        status: Callable[[], tuple[str, int]] = lambda: ("", 0),
+    ) -> None:
+        """``status`` gives (listening address, connected clients) for the status bar."""
+        super().__init__()
+        self.store = store
+        self._status = status
+        self.setWindowTitle(f"StreamScope {__version__}")
+        self.resize(1400, 860)
+        self.charts: list[ChartDock] = []
+        self._next_chart = 1
+
+        self.area = ChartArea()
+        self.area.streamsDropped.connect(self.handle_drop)
+        self.setCentralWidget(self.area)
+
+        self.browser = StreamBrowser(store)
+        self.browser.streamActivated.connect(lambda _sid, name: self._add_to_current(name))
+        self.browser_dock = QDockWidget("Streams", self)
+        self.browser_dock.setObjectName("streams")
+        self.browser_dock.setWidget(self.browser)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
+        self.resizeDocks([self.browser_dock], [280], Qt.Orientation.Horizontal)
+
+        self.clock = RenderClock(lambda: self.charts)
+        self.clock.ticked.connect(self._on_tick)
+        self._build_menus()
+        self._build_status()
+        self._last_status = (time.monotonic(), store.total_samples)
+        self._status_due = 0.0
+
+    # ------------------------------------------------------------ menus
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        chart_menu = bar.addMenu("&Chart")
+        self._action(chart_menu, "&New chart", QKeySequence.StandardKey.New, self.new_chart)
+        self._action(
+            chart_menu, "Add &selected streams to a new chart", "Ctrl+Shift+N", self._plot_selected
+        )
+        self._action(chart_menu, "&Close all charts", "Ctrl+Shift+W", self.close_all_charts)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.browser_dock.toggleViewAction())
+        self._action(
+            view_menu, "&Filter streams", QKeySequence.StandardKey.Find, self._focus_filter
+        )
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About StreamScope", None, self._about)
+
+    def _action(self, menu, text: str, key, slot) -> QAction:
+        act = QAction(text, self)
+        if key is not None:
+            act.setShortcut(QKeySequence(key))
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    def _build_status(self) -> None:
+        self.status_address = QLabel()
+        self.status_clients = QLabel()
+        self.status_rate = QLabel()
+        self.status_fps = QLabel()
+        for w in (self.status_address, self.status_clients, self.status_rate, self.status_fps):
+            w.setContentsMargins(6, 0, 6, 0)
+            self.statusBar().addPermanentWidget(w)
+
+    # ------------------------------------------------------------ charts
+
+    def new_chart(self, streams: Iterable[str] = (), title: str | None = None) -> ChartDock:
+        n = self._next_chart
+        self._next_chart += 1
+        streams = list(streams)
+        dock = ChartDock(
+            self.store, title or (", ".join(streams[:3]) or f"Chart {n}"), f"chart-{n}"
+        )
+        dock.closed.connect(self._chart_closed)
+        for name in streams:
+            dock.add_stream(name)
+        if self.charts:
+            self.area.splitDockWidget(self.charts[-1], dock, Qt.Orientation.Vertical)
+        else:
+            self.area.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
+        self.charts.append(dock)
+        self.area.hint.setVisible(False)
+        return dock
+
+    def _chart_closed(self, dock: ChartDock) -> None:
+        if dock in self.charts:
+            self.charts.remove(dock)
+        self.area.hint.setVisible(not self.charts)
+
+    def close_all_charts(self) -> None:
+        for dock in list(self.charts):
+            dock.close()
+
+    def handle_drop(self, mime: QMimeData) -> ChartDock | None:
+        """Streams dropped on free space: one new chart holding them."""
+        names = list(dict.fromkeys(name for _, name in streams_from_mime(mime)))
+        return self.new_chart(names) if names else None
+
+    def _add_to_current(self, name: str) -> None:
+        target = next((c for c in reversed(self.charts) if c.isVisible()), None)
+        if target is None:
+            self.new_chart([name])
+        else:
+            target.add_stream(name)
+
+    def _plot_selected(self) -> None:
+        names = list(dict.fromkeys(n for _, n in self.browser.selected_refs()))
+        if names:
+            self.new_chart(names)
+
+    def _focus_filter(self) -> None:
+        self.browser_dock.show()
+        self.browser.filter.setFocus()
+        self.browser.filter.selectAll()
+
+    # ------------------------------------------------------------ clock
+
+    def start(self) -> None:
+        self.clock.start()
+
+    def _on_tick(self) -> None:
+        now = time.monotonic()
+        if now >= self._status_due:
+            self._status_due = now + 0.25
+            self.browser.sync()
+            self._update_status(now)
+
+    def _update_status(self, now: float) -> None:
+        then, samples = self._last_status
+        if now - then >= 1.0:
+            rate = (self.store.total_samples - samples) / (now - then)
+            self._last_status = (now, self.store.total_samples)
+            self.status_rate.setText(f"{_si(rate)} samples/s in")
+        address, clients = self._status()
+        self.status_address.setText(f"Listening on {address}" if address else "Not listening")
+        self.status_clients.setText(f"{clients} client{'s' if clients != 1 else ''}")
+        self.status_fps.setText(f"{self.clock.fps():.0f} fps drawn")
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About StreamScope",
+            f"StreamScope {__version__}\nLive telemetry plots over WebSocket.\n"
+            "Protocol: see PROTOCOL.md.",
+        )
+
+    def closeEvent(self, ev) -> None:
+        self.clock.stop()
+        super().closeEvent(ev)
+
+
+def _si(x: float) -> str:
+    for div, suffix in ((1e6, "M"), (1e3, "k")):
+        if x >= div:
+            return f"{x / div:.1f}{suffix}"
+    return f"{x:.0f}"

@@ -1,0 +1,108 @@
+"""The stream browser: a session → stream tree with a filter box; streams drag onto charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from streamscope.core.store import Store
+from streamscope.ui.dnd import streams_to_mime
+
+REF_ROLE = Qt.ItemDataRole.UserRole  # (session id, stream name) on stream items
+
+
+class _Tree(QTreeWidget):
+    def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:
+        refs = [it.data(0, REF_ROLE) for it in items if it.data(0, REF_ROLE)]
+        return streams_to_mime([tuple(r) for r in refs])
+
+
+class StreamBrowser(QWidget):
+    """Mirrors the store; ``sync`` is called from the render clock, never from ingest."""
+
+    streamActivated = Signal(str, str)  # session id, stream name (double-click / Enter)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter streams…  (Ctrl+F)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
+        self.tree = _Tree()
+        self.tree.setHeaderLabels(["Stream", "Samples"])
+        self.tree.setColumnWidth(0, 210)
+        self.tree.setDragEnabled(True)
+        self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
+        self.tree.itemActivated.connect(self._activated)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.filter)
+        lay.addWidget(self.tree)
+        self._sessions: dict[str, QTreeWidgetItem] = {}
+        self._streams: dict[tuple[str, str], QTreeWidgetItem] = {}
+        self._structure = -1
+
+    def sync(self) -> None:
+        """Add/remove items for new/dropped sessions and streams; refresh counts."""
+        if self._structure != self.store.structure_version:
+            self._structure = self.store.structure_version
+            self._rebuild()
+        for (sid, name), item in self._streams.items():
+            stream = self.store.sessions[sid].streams[name]
+            item.setText(1, f"{len(stream):,}")
+
+    def _rebuild(self) -> None:
+        sessions = self.store.sessions
+        for sid in [s for s in self._sessions if s not in sessions]:
+            root = self._sessions.pop(sid)
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(root))
+            for key in [k for k in self._streams if k[0] == sid]:
+                del self._streams[key]
+        for sid, session in sessions.items():
+            root = self._sessions.get(sid)
+            if root is None:
+                root = QTreeWidgetItem([session.name, ""])
+                root.setFlags(root.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
+                self.tree.insertTopLevelItem(0, root)  # newest first
+                self._sessions[sid] = root
+                root.setExpanded(True)
+            started = dt.datetime.fromtimestamp(session.started).strftime("%H:%M:%S")
+            root.setText(0, session.name)
+            root.setText(1, "live" if session.live else "ended")
+            root.setToolTip(
+                0,
+                f"{session.name}\nstarted {started}\nclient {session.client or '?'}\n"
+                f"peer {session.peer}\nsession id {sid}",
+            )
+            for name in session.streams:
+                if (sid, name) not in self._streams:
+                    item = QTreeWidgetItem(root, [name, ""])
+                    item.setData(0, REF_ROLE, [sid, name])
+                    item.setToolTip(0, "Drag onto a chart, or onto empty space for a new chart")
+                    self._streams[(sid, name)] = item
+            root.sortChildren(0, Qt.SortOrder.AscendingOrder)
+        self._apply_filter(self.filter.text())
+
+    def _apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for root in self._sessions.values():
+            shown = 0
+            for i in range(root.childCount()):
+                child = root.child(i)
+                hide = bool(needle) and needle not in child.text(0).lower()
+                child.setHidden(hide)
+                shown += not hide
+            root.setHidden(bool(needle) and shown == 0)
+
+    def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        ref = item.data(0, REF_ROLE)
+        if ref:
+            self.streamActivated.emit(ref[0], ref[1])
+
+    def selected_refs(self) -> list[tuple[str, str]]:
+        return [
+            tuple(it.data(0, REF_ROLE)) for it in self.tree.selectedItems() if it.data(0, REF_ROLE)
+        ]
