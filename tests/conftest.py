@@ -8,7 +8,7 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture
@@ -27,3 +27,20 @@ def qloop(qapp):
             loop.close()
         finally:
             asyncio.set_event_loop(None)
+
+
+def loop_until(loop, condition, timeout: float = 10.0, what: str = "condition") -> None:
+    """Run the qasync loop (Qt events and asyncio tasks alike) until ``condition()`` holds.
+
+    ``qtbot.waitUntil`` spins Qt alone, which starves asyncio tasks on a loop that is not
+    running; this keeps both going and fails with a message after ``timeout`` seconds.
+    """
+
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    try:
+        loop.run_until_complete(asyncio.wait_for(poll(), timeout))
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None

@@ -147,7 +147,11 @@ def test_valid_samples_survive_invalid_ones_in_the_same_frame():
     ]
     d = decode(js(frame), NOW)
     assert len(d.errors) == 4
-    assert batches(d) == {"a": ([1.0, 3.0], [1.0, 3.0]), "b": ([1.0], [1.0]), "c": ([1.0, 3.0], [1.0, 3.0])}
+    assert batches(d) == {
+        "a": ([1.0, 3.0], [1.0, 3.0]),
+        "b": ([1.0], [1.0]),
+        "c": ([1.0, 3.0], [1.0, 3.0]),
+    }
 
 
 def test_oversize_frame_is_rejected_before_parsing():

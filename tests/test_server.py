@@ -56,7 +56,9 @@ def test_every_form_through_the_socket():
             await c.send({"type": "series", "stream": "uni", "t0": 0, "dt": 0.5, "v": [1, 2]})
             await c.send({"timestamp": 2.0, "imu": {"ax": 9}, "flag": False})
             await c.send_binary("bin", np.array([1.0, 2.0]), np.array([7.0, np.nan]))
-            got = {n: await history(c, n) for n in ["u", "b", "col", "uni", "imu/ax", "flag", "bin"]}
+            got = {
+                n: await history(c, n) for n in ["u", "b", "col", "uni", "imu/ax", "flag", "bin"]
+            }
         assert (got["u"]["t"], got["u"]["v"]) == ([1.0], [5.0])
         assert got["b"]["v"] == [2.0]
         assert (got["col"]["t"], got["col"]["v"]) == ([1.0, 2.0], [3.0, 4.0])
@@ -79,7 +81,9 @@ def test_errors_reply_and_the_server_keeps_serving():
                     continue
                 reply = await c.receive("error")
                 assert reply["message"]
-            await c.send([{"streamId": "ok", "timestamp": 1, "value": 1}, {"streamId": "ok", "value": "no"}])
+            await c.send(
+                [{"streamId": "ok", "timestamp": 1, "value": 1}, {"streamId": "ok", "value": "no"}]
+            )
             reply = await c.receive("error")
             assert "must be a number" in reply["message"]
             h = await history(c, "ok")

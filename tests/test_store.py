@@ -14,7 +14,11 @@ def test_play_sessions_are_numbered_per_product():
     b = store.open_session("MyGame", "id-b")
     other = store.open_session("Other")
     peer = store.open_session("127.0.0.1:5000", play=False)
-    assert (a.name, b.name, other.name) == ("MyGame — Play #1", "MyGame — Play #2", "Other — Play #1")
+    assert (a.name, b.name, other.name) == (
+        "MyGame — Play #1",
+        "MyGame — Play #2",
+        "Other — Play #1",
+    )
     assert peer.name == "127.0.0.1:5000"
 
 

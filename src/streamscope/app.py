@@ -57,41 +57,62 @@ def run(options: AppOptions) -> int:
 
 
 async def _main(app, options: AppOptions) -> int:
-    from streamscope.ingest.demo import run_demo
-    from streamscope.ingest.server import IngestServer
-    from streamscope.ui.main_window import MainWindow
-
-    store = Store(StoreSettings(capacity=options.capacity))
-    server = IngestServer(store, options.host, options.port)
-    try:
-        await server.start()
-    except OSError as e:
-        if e.errno == errno.EADDRINUSE:
-            raise StartupError(
-                f"port {options.port} on {options.host} is in use (another StreamScope?). "
-                "Close it or pick another with --port."
-            ) from None
-        raise StartupError(f"cannot listen on {options.host}:{options.port}: {e}") from None
-
-    window = MainWindow(store, lambda: (server.url, len(server.connections)))
-    for names in options.plots:
-        window.new_chart(names)
-    window.show()
-    window.start()
-
+    scope = StreamScope(options)
+    await scope.start()
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     _install_signal_handlers(closed)
-    stop_demo = asyncio.Event()
-    demo = asyncio.ensure_future(run_demo(server.url, stop_demo)) if options.demo else None
     try:
         await closed.wait()
     finally:
-        stop_demo.set()
-        if demo is not None:
-            await asyncio.wait([demo], timeout=2)
-        await server.stop()
+        await scope.stop()
     return 0
+
+
+class StreamScope:
+    """The running app: store, server, window and (optionally) the demo, started and stopped
+    together on the current asyncio loop."""
+
+    def __init__(self, options: AppOptions) -> None:
+        from streamscope.ingest.server import IngestServer
+        from streamscope.ui.main_window import MainWindow
+
+        self.options = options
+        self.store = Store(StoreSettings(capacity=options.capacity))
+        self.server = IngestServer(self.store, options.host, options.port)
+        self.window = MainWindow(
+            self.store, lambda: (self.server.url, len(self.server.connections))
+        )
+        self._stop_demo = asyncio.Event()
+        self._demo: asyncio.Future | None = None
+
+    async def start(self) -> None:
+        from streamscope.ingest.demo import run_demo
+
+        o = self.options
+        try:
+            await self.server.start()
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise StartupError(
+                    f"port {o.port} on {o.host} is in use (another StreamScope?). "
+                    "Close it or pick another with --port."
+                ) from None
+            raise StartupError(f"cannot listen on {o.host}:{o.port}: {e}") from None
+        for names in o.plots:
+            self.window.new_chart(names)
+        self.window.show()
+        self.window.start()
+        if o.demo:
+            self._demo = asyncio.ensure_future(run_demo(self.server.url, self._stop_demo))
+
+    async def stop(self) -> None:
+        self._stop_demo.set()
+        if self._demo is not None:
+            await asyncio.wait([self._demo], timeout=2)
+        await self.server.stop()
+        self.window.clock.stop()
+        self.window.close()
 
 
 def _install_signal_handlers(closed: asyncio.Event) -> None:

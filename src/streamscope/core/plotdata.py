@@ -23,6 +23,10 @@ class CurvePoints:
     def decimated(self) -> bool:
         return len(self.x) < self.in_view
 
+    def clip_to(self, x_max: float) -> CurvePoints:
+        keep = self.x <= x_max
+        return self if keep.all() else CurvePoints(self.x[keep], self.y[keep], self.in_view)
+
 
 def visible_slice(ring: RingBuffer, t0: float, t1: float) -> tuple[int, int]:
     """Index bounds covering [t0, t1] plus one sample either side, so lines reach the edges."""

@@ -274,6 +274,8 @@ class ChartDock(QDockWidget):
             if key == c.drawn:
                 continue
             pts = curve_points(s.ring, self._origin(s), xr[0], xr[1], width)
+            if self.state.paused and self._frozen_at is not None:
+                pts = pts.clip_to(self._frozen_at)  # what arrived after the pause stays hidden
             finite = bool(np.isfinite(pts.y).all())
             c.item.setData(
                 pts.x, pts.y, connect="all" if finite else "finite", skipFiniteCheck=finite

@@ -1,0 +1,26 @@
+"""The import-linter contracts in pyproject.toml: the core stays free of Qt and I/O."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_hold():
+    exe = shutil.which("lint-imports") or [sys.executable, "-m", "importlinter.cli"]
+    cmd = [exe] if isinstance(exe, str) else exe
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "KEPT" in result.stdout and "BROKEN" not in result.stdout
+
+
+def test_core_imports_without_qt():
+    code = (
+        "import sys; import streamscope.core.store, streamscope.core.protocol, "
+        "streamscope.core.plotdata; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'qasync')]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

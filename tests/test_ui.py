@@ -1,0 +1,191 @@
+"""The window and charts, offscreen: drops, browser, follow/pause, crosshair readout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from streamscope.core.store import Store
+from streamscope.ui.dnd import STREAM_MIME, streams_from_mime, streams_to_mime
+from streamscope.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def store():
+    s = Store()
+    sess = s.open_session("Game", "g1")
+    t = np.arange(0, 20, 0.1)
+    s.append(sess.id, "fps", t, 60 + np.sin(t))
+    s.append(sess.id, "memory_usage_mb", t, 400 + t)
+    s.append(sess.id, "score", t, t * 10)
+    return s
+
+
+@pytest.fixture
+def window(qtbot, store):
+    w = MainWindow(store)
+    qtbot.addWidget(w)
+    w.show()
+    w.browser.sync()
+    return w
+
+
+def curve_xy(chart, name):
+    x, y = chart.curves[name].item.getData()
+    return np.asarray(x), np.asarray(y)
+
+
+def test_drop_on_a_chart_adds_a_curve_via_the_browser_drag_data(window):
+    chart = window.new_chart(["fps"])
+    tree = window.browser.tree
+    item = window.browser._streams[("g1", "memory_usage_mb")]
+    mime = tree.mimeData([item])  # exactly what a drag from the browser carries
+    assert mime.hasFormat(STREAM_MIME)
+    assert chart.handle_drop(mime) == 1
+    assert list(chart.curves) == ["fps", "memory_usage_mb"]
+    assert chart.handle_drop(mime) == 0  # no duplicate curve
+    chart.refresh()
+    x, y = curve_xy(chart, "memory_usage_mb")
+    assert len(x) > 0 and np.allclose(y, 400 + x)
+
+
+def test_drop_event_on_the_plot_widget_goes_through_handle_drop(window, qtbot):
+    chart = window.new_chart()
+
+    class FakeDrop:  # the three methods the handler uses (see NOTES: QDrag.exec can't be driven)
+        def __init__(self, mime):
+            self._mime, self.accepted = mime, False
+
+        def mimeData(self):
+            return self._mime
+
+        def acceptProposedAction(self):
+            self.accepted = True
+
+        def ignore(self):
+            self.accepted = False
+
+    ev = FakeDrop(streams_to_mime([("g1", "score")]))
+    chart.plot.dragEnterEvent(ev)
+    assert ev.accepted
+    chart.plot.dropEvent(ev)
+    assert "score" in chart.curves
+    other = FakeDrop(streams_to_mime([]))
+    other._mime.setText("plain text")
+    chart.plot.dragEnterEvent(other)
+    assert not other.accepted
+
+
+def test_drop_on_empty_space_makes_a_new_chart(window):
+    assert window.charts == [] and window.area.hint.isVisibleTo(window)
+    dock = window.handle_drop(streams_to_mime([("g1", "fps"), ("g1", "score")]))
+    assert window.charts == [dock] and list(dock.curves) == ["fps", "score"]
+    assert not window.area.hint.isVisibleTo(window)
+    dock.close()
+    assert window.charts == [] and window.area.hint.isVisibleTo(window)
+
+
+def test_mime_without_streams_is_refused(window):
+    from PySide6.QtCore import QMimeData
+
+    m = QMimeData()
+    m.setData(STREAM_MIME, b"not json")
+    assert streams_from_mime(m) == []
+    assert window.handle_drop(m) is None
+
+
+def test_chart_shows_window_and_follows_latest(window):
+    chart = window.new_chart(["fps"])
+    chart.window_box.setCurrentIndex(0)  # 10 s
+    assert chart.refresh()
+    x0, x1 = chart.plot.getPlotItem().getViewBox().viewRange()[0]
+    assert x1 == pytest.approx(19.9, abs=0.01) and x1 - x0 == pytest.approx(10, abs=0.01)
+    x, _ = curve_xy(chart, "fps")
+    assert x.min() >= 9.8 and x.max() == pytest.approx(19.9)
+    assert not chart.refresh()  # nothing changed: nothing drawn
+
+
+def test_pause_freezes_while_ingest_goes_on(window, store):
+    chart = window.new_chart(["fps"])
+    chart.refresh()
+    chart.pause_btn.click()
+    assert chart.state.paused
+    store.append("g1", "fps", np.array([25.0]), np.array([1.0]))
+    chart.refresh()
+    x, _ = curve_xy(chart, "fps")
+    assert x.max() == pytest.approx(19.9)
+    chart.pause_btn.click()
+    chart.refresh()
+    assert curve_xy(chart, "fps")[0].max() == pytest.approx(25.0)
+
+
+def test_user_zoom_stops_following(window, store):
+    chart = window.new_chart(["fps"])
+    chart.refresh()
+    vb = chart.plot.getPlotItem().getViewBox()
+    vb.sigRangeChangedManually.emit([True, False])
+    assert not chart.state.follow and not chart.follow_btn.isChecked()
+    chart.follow_btn.click()
+    assert chart.state.follow
+
+
+def test_crosshair_readout(window):
+    chart = window.new_chart(["fps", "score"])
+    chart.refresh()
+    text = chart.values_at(5.05)
+    assert "t = 5.050 s" in text and "score 50" in text and "fps 59.0" in text
+
+
+def test_browser_tree_and_filter(window, store):
+    tree = window.browser.tree
+    assert tree.topLevelItemCount() == 1
+    root = tree.topLevelItem(0)
+    assert root.text(0) == "Game — Play #1" and root.childCount() == 3
+    window.browser.filter.setText("mem")
+    visible = [root.child(i).text(0) for i in range(3) if not root.child(i).isHidden()]
+    assert visible == ["memory_usage_mb"]
+    window.browser.filter.setText("zzz")
+    assert root.isHidden()
+    window.browser.filter.clear()
+    s2 = store.open_session("Game")
+    store.append(s2.id, "fps", np.array([0.0]), np.array([1.0]))
+    window.browser.sync()
+    assert tree.topLevelItemCount() == 2
+    assert tree.topLevelItem(0).text(0) == "Game — Play #2"  # newest first
+
+
+def test_chart_follows_the_newest_session(window, store):
+    chart = window.new_chart(["fps"])
+    chart.refresh()
+    s2 = store.open_session("Game")
+    store.append(s2.id, "fps", np.arange(0, 1, 0.1), np.full(10, 5.0))
+    chart.refresh()
+    _, y = curve_xy(chart, "fps")
+    assert np.all(y == 5.0)
+
+
+def test_gaps_break_the_line(window, store):
+    s = store.open_session("Gap")
+    store.append(s.id, "g", np.arange(5.0), np.array([1, 2, np.nan, 4, 5.0]))
+    chart = window.new_chart(["g"])
+    chart.refresh()
+    _, y = curve_xy(chart, "g")
+    assert np.isnan(y).sum() == 1
+    assert "gap" in chart.values_at(2.5)
+
+
+def test_plot_option_charts_wait_for_their_streams(window, store):
+    chart = window.new_chart(["not_yet"])
+    assert not chart.refresh()
+    s = store.open_session("Late")
+    store.append(s.id, "not_yet", np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    assert chart.refresh()
+    assert curve_xy(chart, "not_yet")[1].tolist() == [3.0, 4.0]
+
+
+def test_status_bar(window, store):
+    window._status = lambda: ("ws://127.0.0.1:9", 2)
+    window._update_status(1e9)
+    assert window.status_address.text() == "Listening on ws://127.0.0.1:9"
+    assert window.status_clients.text() == "2 clients"
+    assert "samples/s in" in window.status_rate.text()
