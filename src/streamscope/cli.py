@@ -1,18 +1,27 @@
-"""Command line: ``streamscope [--demo] [--host H] [--port P] [--plot a,b] ...``."""
+"""Command line: ``streamscope [--demo] [--host H] [--port P] [--plot a,b] ...`` runs the app;
+``streamscope <subcommand> ...`` runs one of ``SUBCOMMANDS`` (each in its own module).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 
 from streamscope import __version__
 
 
+# name -> "module:function"; the function takes the remaining argv and returns an exit code.
+# Imported lazily so `streamscope --demo` does not pay for tools it does not run.
+SUBCOMMANDS: dict[str, str] = {}
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="streamscope",
         description="Live telemetry plots over WebSocket (protocol: PROTOCOL.md).",
+        epilog="subcommands: " + (", ".join(sorted(SUBCOMMANDS)) or "none yet"),
     )
     p.add_argument("--version", action="version", version=f"streamscope {__version__}")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -35,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        module, func = SUBCOMMANDS[argv[0]].split(":")
+        return getattr(importlib.import_module(module), func)(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
