@@ -11,7 +11,6 @@ import sys
 
 from streamscope import __version__
 
-
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
 # Imported lazily so `streamscope --demo` does not pay for tools it does not run.
 SUBCOMMANDS: dict[str, str] = {}
