@@ -11,12 +11,34 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 
+def _test_loop_class():
+    """qasync's loop, except that the events it flushes after ``run_until_complete`` run with
+    the loop marked running. qasync flushes them with no running loop, so an asyncio task
+    stepping there (a client between two ``loop_until`` calls) fails with "no running event
+    loop" — something only tests see, since the app runs one ``run_until_complete``."""
+    import qasync
+
+    class TestLoop(qasync.QEventLoop):
+        def run_until_complete(self, future):
+            future = asyncio.ensure_future(future, loop=self)
+            future.add_done_callback(lambda _: self.stop())
+            self.run_forever()
+            asyncio.events._set_running_loop(self)
+            try:
+                qasync.QApplication.instance().processEvents()
+            finally:
+                asyncio.events._set_running_loop(None)
+            if not future.done():
+                raise RuntimeError("Event loop stopped before Future completed.")
+            return future.result()
+
+    return TestLoop
+
+
 @pytest.fixture
 def qloop(qapp):
     """A qasync loop on the test QApplication (qasync's own fixture pattern)."""
-    import qasync
-
-    loop = qasync.QEventLoop(qapp)
+    loop = _test_loop_class()(qapp)
     asyncio.set_event_loop(loop)
     hook = sys.excepthook
     try:

@@ -1,9 +1,13 @@
 """Bounded time/value storage for one stream.
 
-Samples live in preallocated float64 arrays with some slack past the capacity. Appends write
-at the end; when the slack is used up, the newest ``capacity`` samples are moved to the front
-in one copy. So every read is a contiguous, zero-copy slice (``searchsorted`` works directly on
-it), appends cost amortised O(1), and the oldest samples are dropped first, with a counter.
+Samples live in float64 arrays with some slack past what is stored. Appends write at the end;
+when the slack is used up, the newest samples are moved to the front in one copy (or into a
+larger array, doubling up to ``capacity`` plus slack). So every read is a contiguous, zero-copy
+slice (``searchsorted`` works directly on it), appends cost amortised O(1), and the oldest
+samples are dropped first, with a counter.
+
+The arrays grow with the data and shrink again when the store's memory budget trims a stream
+(``drop_oldest``), so memory follows what is stored, not what the capacity would allow.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 _F64 = np.float64
+MIN_ALLOC = 1024  # samples; the smallest array a ring keeps
 
 
 class RingBuffer:
@@ -20,8 +25,8 @@ class RingBuffer:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = int(capacity)
-        size = self.capacity + max(1024, int(self.capacity * slack))
-        # np.empty: pages are only touched (and counted in RSS) as samples arrive.
+        self._max_size = self.capacity + max(1024, int(self.capacity * slack))
+        size = min(self._max_size, MIN_ALLOC)
         self._t = np.empty(size, dtype=_F64)
         self._v = np.empty(size, dtype=_F64)
         self._start = 0
@@ -56,23 +61,57 @@ class RingBuffer:
         n = len(t)
         if n == 0:
             return 0
+        before = self.dropped
         self.total += n
         if n >= self.capacity:
-            dropped = len(self) + n - self.capacity
+            if len(self._t) < self.capacity:
+                self._resize(self._max_size, keep=0)
+            self.dropped += len(self) + n - self.capacity
             self._t[: self.capacity] = t[-self.capacity :]
             self._v[: self.capacity] = v[-self.capacity :]
             self._start, self._end = 0, self.capacity
-            self.dropped += dropped
-            return dropped
+            return self.dropped - before
         if self._end + n > len(self._t):
-            self._compact(self.capacity - n)
+            self._make_room(n)
         self._t[self._end : self._end + n] = t
         self._v[self._end : self._end + n] = v
         self._end += n
-        dropped = max(0, len(self) - self.capacity)
-        self._start += dropped
-        self.dropped += dropped
-        return dropped
+        over = max(0, len(self) - self.capacity)
+        self._start += over
+        self.dropped += over
+        return self.dropped - before
+
+    def drop_oldest(self, n: int) -> int:
+        """Drop up to ``n`` of the oldest samples (the store's memory budget); return how many.
+
+        The arrays shrink when they become mostly empty, so the memory is really given back.
+        """
+        n = max(0, min(int(n), len(self)))
+        self._start += n
+        self.dropped += n
+        if len(self._t) > MIN_ALLOC and 4 * len(self) < len(self._t):
+            self._resize(max(MIN_ALLOC, 2 * len(self)), keep=len(self))
+        return n
+
+    def _make_room(self, n: int) -> None:
+        """Room for ``n`` more samples at the end: grow while small, else compact in place."""
+        keep = min(len(self), self.capacity - n)
+        need = keep + n
+        size = len(self._t)
+        if 2 * need > size and size < self._max_size:
+            self._resize(min(self._max_size, max(2 * size, 2 * need)), keep)
+        else:
+            self._compact(keep)
+
+    def _resize(self, size: int, keep: int) -> None:
+        """Move the newest ``keep`` samples into new arrays of ``size`` (old ones are freed)."""
+        keep = min(keep, len(self))
+        t, v = np.empty(size, dtype=_F64), np.empty(size, dtype=_F64)
+        t[:keep] = self._t[self._end - keep : self._end]
+        v[:keep] = self._v[self._end - keep : self._end]
+        self.dropped += len(self) - keep
+        self._t, self._v = t, v
+        self._start, self._end = 0, keep
 
     def _compact(self, keep: int) -> None:
         """Move the newest ``keep`` samples to the front, dropping the rest."""
@@ -82,6 +121,11 @@ class RingBuffer:
         self._v[:keep] = self._v[src]
         self.dropped += len(self) - keep
         self._start, self._end = 0, keep
+
+    @property
+    def allocated(self) -> int:
+        """Samples the arrays can hold right now (memory held is 16 bytes each)."""
+        return len(self._t)
 
     def range_indices(self, t0: float, t1: float) -> tuple[int, int]:
         """Slice bounds (into ``t``/``v``) of the samples with t0 <= t <= t1."""

@@ -13,10 +13,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from streamscope.core.budget import trim_counts
 from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.timecheck import (
+    EPOCH_THRESHOLD,
+    MAX_TIME_JUMP,
+    MAX_TIMESTAMP,
+    TimeRules,
+    check_times,
+)
 
-EPOCH_THRESHOLD = 1e8  # times above this are epoch seconds, shown relative to the first sample
 DEFAULT_CAPACITY = 1_000_000
+DEFAULT_MAX_TOTAL_SAMPLES = 40_000_000  # 16 bytes each: ~640 MB of samples at most
+BUDGET_LOW_WATER = 0.9  # over budget, trim down to this fraction so trimming stays rare
 RUN_RESET_SECONDS = 1.0  # a stream going back in time by this much starts a new run
 
 
@@ -25,6 +34,10 @@ class StoreSettings:
     capacity: int = DEFAULT_CAPACITY  # samples per stream
     max_sessions: int = 50  # oldest ended sessions are dropped first
     max_streams_per_session: int = 2_000
+    # Memory budget over all streams; past it the oldest samples go first (see core/budget.py).
+    max_total_samples: int = DEFAULT_MAX_TOTAL_SAMPLES
+    max_time_jump: float = MAX_TIME_JUMP  # s a sample may be ahead of its stream
+    max_timestamp: float = MAX_TIMESTAMP  # |t| beyond this is rejected
 
 
 @dataclass(eq=False)
@@ -33,6 +46,7 @@ class Stream:
     session_id: str
     ring: RingBuffer
     version: int = 0
+    updated: float = 0.0  # wall time of the last append (ages samples for the budget)
 
     def __len__(self) -> int:
         return len(self.ring)
@@ -72,6 +86,9 @@ class Store:
         self.structure_version = 0
         self.total_samples = 0
         self.total_dropped = 0
+        self.stored_samples = 0  # held right now, over all streams (the budget's measure)
+        self.budget_dropped = 0  # of total_dropped, those the memory budget dropped
+        self._rules = TimeRules(self.settings.max_time_jump, self.settings.max_timestamp)
         self._plays: dict[str, int] = {}
         self._ids = itertools.count(1)
 
@@ -117,7 +134,12 @@ class Store:
         while len(self.sessions) > self.settings.max_sessions:
             ended = [s for s in self.sessions.values() if not s.live]
             victim = ended[0] if ended else next(iter(self.sessions.values()))
-            del self.sessions[victim.id]
+            self._forget(victim)
+
+    def _forget(self, session: Session) -> None:
+        del self.sessions[session.id]
+        self.stored_samples -= sum(len(st) for st in session.streams.values())
+        self.structure_version += 1
 
     # ------------------------------------------------------------ samples
 
@@ -126,7 +148,13 @@ class Store:
     ) -> tuple[str, list[str]]:
         """Store samples; return the session they ended in (a clock reset opens a new run)
         and the problems found (samples rejected for going back in time)."""
-        errors: list[str] = []
+        session = self.sessions.get(session_id)
+        known = session.streams.get(name) if session is not None else None
+        ok, errors = check_times(
+            name, t, known.ring.last_t if known is not None and len(known) else None, self._rules
+        )
+        if ok is not None:
+            t, v = t[ok], v[ok]
         while len(t):
             stream = self._stream(session_id, name)
             step = np.diff(t, prepend=stream.ring.last_t if len(stream.ring) else t[0])
@@ -137,6 +165,8 @@ class Store:
                 break
             session_id = self.new_run(session_id).id
             t, v = t[cut:], v[cut:]
+        if self.stored_samples > self.settings.max_total_samples:
+            self.enforce_budget()
         return session_id, errors
 
     def _append_monotonic(
@@ -155,9 +185,36 @@ class Store:
         session = self.sessions[stream.session_id]
         if session.origin is None:
             session.origin = float(t[0]) if t[0] > EPOCH_THRESHOLD else 0.0
-        self.total_dropped += ring.append(t, v)
+        dropped = ring.append(t, v)
+        self.total_dropped += dropped
         self.total_samples += len(t)
+        self.stored_samples += len(t) - dropped
+        stream.updated = time.time()
         stream.version += 1
+
+    # ------------------------------------------------------------ memory budget
+
+    def enforce_budget(self, now: float | None = None) -> int:
+        """Drop the oldest samples across all streams until the store is back under budget
+        (to the low water mark); empty ended sessions go too. Returns how many were dropped."""
+        now = time.time() if now is None else now
+        streams = [st for s in self.sessions.values() for st in s.streams.values() if len(st)]
+        keep = int(self.settings.max_total_samples * BUDGET_LOW_WATER)
+        counts = trim_counts(
+            [st.ring.t for st in streams], [now - st.updated for st in streams], keep
+        )
+        total = 0
+        for st, k in zip(streams, counts.tolist(), strict=True):
+            if k:
+                total += st.ring.drop_oldest(k)
+                st.version += 1
+        self.stored_samples -= total
+        self.total_dropped += total
+        self.budget_dropped += total
+        for s in [s for s in self.sessions.values() if not s.live]:
+            if not any(len(st) for st in s.streams.values()):
+                self._forget(s)
+        return total
 
     def _stream(self, session_id: str, name: str) -> Stream:
         session = self.sessions.get(session_id)

@@ -2,6 +2,7 @@
 
 It runs on whatever asyncio loop is current (the qasync loop in the app, a plain loop in tests).
 Handlers decode and append only; views find the new samples on their own clock.
+Who may connect and how much one connection may cost is decided in ``guard.py``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 
 from streamscope import __version__
 from streamscope.core import protocol
 from streamscope.core.protocol import Batch, Control, Limits
 from streamscope.core.store import Store, StoreError
+from streamscope.ingest.guard import ErrorBudget, ServerSettings, admit, check_exposure
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,7 @@ class Connection:
     peer: str
     session_id: str | None = None
     ws: ServerConnection | None = None
+    errors: ErrorBudget | None = None
 
 
 class IngestServer:
@@ -41,11 +45,16 @@ class IngestServer:
         host: str = "127.0.0.1",
         port: int = 8765,
         limits: Limits = protocol.DEFAULT_LIMITS,
+        settings: ServerSettings | None = None,
     ) -> None:
         self.store = store
         self.host = host
         self.port = port
         self.limits = limits
+        self.settings = settings or ServerSettings()
+        self.rejected: dict[int, int] = {}  # HTTP status -> connections refused with it
+        self.error_replies = 0
+        self.closed_for_errors = 0
         self.connections: set[Connection] = set()
         self.stats_provider: Callable[[], dict[str, Any]] | None = None
         self.frames_in = 0
@@ -57,10 +66,14 @@ class IngestServer:
         return f"ws://{self.host}:{self.port}"
 
     async def start(self) -> None:
+        """Listen; raises ``ServerConfigError`` for an exposed address without a token."""
+        check_exposure(self.host, self.settings)
         self._server = await serve(
             self._handle,
             self.host,
             self.port,
+            process_request=self._admit,
+            close_timeout=self.settings.close_timeout,
             # Frames up to twice our own limit reach decode() and get an error reply;
             # beyond that websockets closes the connection (1009) before buffering it all.
             max_size=2 * self.limits.max_frame_bytes,
@@ -70,29 +83,101 @@ class IngestServer:
         log.info("listening on %s", self.url)
 
     async def stop(self) -> None:
+        """Close every connection (1001) and stop listening. A client that does not read can
+        stall a polite close, so after ``close_timeout`` its socket is cut."""
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
+            grace = self.settings.close_timeout + 1.0
+            try:
+                await asyncio.wait_for(asyncio.shield(self._server.wait_closed()), grace)
+            except TimeoutError:
+                for conn in list(self.connections):
+                    if conn.ws is not None:
+                        conn.ws.transport.abort()
+                await self._server.wait_closed()
             self._server = None
+            log.info("server stopped")
+
+    # ------------------------------------------------------------ admission
+
+    def _admit(self, connection: ServerConnection, request):
+        """Before the handshake: refuse browser pages, missing tokens and too many clients."""
+        refusal = admit(request.headers, request.path, self.settings)
+        if refusal is None and len(self.connections) >= self.settings.max_connections:
+            refusal = (503, f"Too many clients (limit {self.settings.max_connections})")
+        if refusal is None:
+            return None
+        status, text = refusal
+        self.rejected[int(status)] = self.rejected.get(int(status), 0) + 1
+        peer = "{}:{}".format(*connection.remote_address[:2])
+        log.warning("refused a connection from %s (HTTP %d): %s", peer, status, text)
+        response = connection.respond(status, text + "\n")
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="streamscope"'
+        return response
 
     # ------------------------------------------------------------ per connection
 
     async def _handle(self, ws: ServerConnection) -> None:
         host, port = ws.remote_address[:2]
+        s = self.settings
         conn = Connection(f"{host}:{port}", ws=ws)
+        conn.errors = ErrorBudget(s.max_error_replies, s.error_replies_per_s)
         self.connections.add(conn)
         try:
             config = protocol.initial_configuration(__version__, self.store.stream_names())
-            await ws.send(protocol.encode(config))
+            await self._reply(ws, config)
             async for message in ws:
-                for reply in self.handle_frame(conn, message, time.time()):
-                    await ws.send(protocol.encode(reply))
+                now = time.time()
+                try:
+                    replies = self.handle_frame(conn, message, now)
+                except Exception:  # a bug of ours must not cost the client its connection
+                    log.exception("internal error on a frame from %s", conn.peer)
+                    replies = [protocol.error_reply(["internal error on this frame (logged)"])]
+                for reply in replies:
+                    await self._reply(ws, reply)
+                if replies and replies[-1]["type"] == "error" and not conn.errors.spend(now):
+                    await self._close_for_errors(conn, replies[-1])
+                    break
         except ConnectionClosed:
             pass
         finally:
             self.connections.discard(conn)
             if conn.session_id is not None:
                 self.store.end_session(conn.session_id)
+
+    async def _reply(self, ws: ServerConnection, message: dict) -> None:
+        """Send one reply; a client that stops reading is cut off after ``send_timeout``."""
+        if message["type"] == "error":
+            self.error_replies += 1
+        async with self._deadline(ws, "read our replies"):
+            await ws.send(protocol.encode(message))
+
+    @contextlib.asynccontextmanager
+    async def _deadline(self, ws: ServerConnection, what: str):
+        """Cut the connection if the block takes longer than ``send_timeout`` (the await then
+        ends with ConnectionClosed). Timers go on the connection's own loop: the qasync loop
+        may run callbacks while no loop is marked running, where ``asyncio.timeout`` fails."""
+
+        def cut() -> None:
+            log.warning("dropped %s:%s: it did not %s for %.0f s", *ws.remote_address[:2], what, t)
+            ws.transport.abort()
+
+        t = self.settings.send_timeout
+        timer = ws.loop.call_later(t, cut)
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    async def _close_for_errors(self, conn: Connection, last: dict) -> None:
+        assert conn.ws is not None and conn.errors is not None
+        self.closed_for_errors += 1
+        reason = f"too many bad frames ({conn.errors.spent} errors); last: {last['message']}"
+        reason = reason.encode()[:120].decode(errors="ignore")  # a close reason is <= 123 bytes
+        log.warning("closed %s: %s", conn.peer, reason)
+        async with self._deadline(conn.ws, "take the close frame"):
+            await conn.ws.close(CloseCode.POLICY_VIOLATION, reason)
 
     def handle_frame(self, conn: Connection, data: str | bytes, now: float) -> list[dict]:
         """Apply one frame to the store; return the replies to send back (errors last)."""
@@ -104,7 +189,7 @@ class IngestServer:
             if isinstance(item, Batch):
                 errors.extend(self._append(conn, item))
             else:
-                reply = self._control(conn, item)
+                reply = self._control(conn, item, errors)
                 if reply is not None:
                     replies.append(reply)
         if errors:
@@ -122,14 +207,14 @@ class IngestServer:
             return [str(e)]
         return errors
 
-    def _control(self, conn: Connection, msg: Control) -> dict | None:
+    def _control(self, conn: Connection, msg: Control, errors: list[str]) -> dict | None:
         f = msg.fields
         if msg.type == "hello":
             if conn.session_id is not None:
                 self.store.end_session(conn.session_id)
-            product = f.get("name") if isinstance(f.get("name"), str) and f["name"] else conn.peer
-            sid = f.get("session") if isinstance(f.get("session"), str) else None
-            client = f.get("client") if isinstance(f.get("client"), str) else ""
+            product = self._hello_text(f, "name", conn.peer, errors)
+            sid = self._hello_text(f, "session", None, errors)
+            client = self._hello_text(f, "client", "", errors)
             conn.session_id = self.store.open_session(
                 product, sid, client=client, peer=conn.peer
             ).id
@@ -147,6 +232,17 @@ class IngestServer:
             stats = self.stats_provider() if self.stats_provider else {}
             return {"type": "stats", **stats}
         return None
+
+    def _hello_text(self, f: dict, key: str, default: Any, errors: list[str]) -> Any:
+        """A hello field shown in the UI or used as a key: short printable text, else ignored."""
+        x = f.get(key)
+        if x is None:
+            return default
+        n = self.limits.max_name_length
+        if isinstance(x, str) and 0 < len(x) <= n and x.isprintable():
+            return x
+        errors.append(f"hello: '{key}' must be printable text of 1 to {n} characters; ignored")
+        return default
 
     def _history(self, name: str, session_id: Any) -> dict:
         sid = session_id if isinstance(session_id, str) else None
