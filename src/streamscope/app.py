@@ -7,9 +7,15 @@ import errno
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from streamscope.core.store import DEFAULT_CAPACITY, Store, StoreSettings
+from streamscope.core.store import (
+    DEFAULT_CAPACITY,
+    DEFAULT_MAX_TOTAL_SAMPLES,
+    Store,
+    StoreSettings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +27,9 @@ class AppOptions:
     demo: bool = False
     plots: list[list[str]] = field(default_factory=list)
     capacity: int = DEFAULT_CAPACITY
+    token: str | None = None  # required from clients; mandatory when host is not loopback
+    allow_origins: list[str] = field(default_factory=list)  # browser pages allowed to connect
+    max_samples: int = DEFAULT_MAX_TOTAL_SAMPLES  # memory budget over all streams
 
 
 class StartupError(Exception):
@@ -74,24 +83,36 @@ class StreamScope:
     together on the current asyncio loop."""
 
     def __init__(self, options: AppOptions) -> None:
+        from streamscope.ingest.guard import ServerSettings
         from streamscope.ingest.server import IngestServer
+        from streamscope.ui.health import install_health_status
         from streamscope.ui.main_window import MainWindow
 
         self.options = options
-        self.store = Store(StoreSettings(capacity=options.capacity))
-        self.server = IngestServer(self.store, options.host, options.port)
+        self.store = Store(
+            StoreSettings(capacity=options.capacity, max_total_samples=options.max_samples)
+        )
+        access = ServerSettings(token=options.token, allowed_origins=tuple(options.allow_origins))
+        self.server = IngestServer(self.store, options.host, options.port, settings=access)
         self.window = MainWindow(
             self.store, lambda: (self.server.url, len(self.server.connections))
         )
+        install_health_status(self.window, self.store, self.server)
+        # Awaited by stop() after the server has closed and before the window goes: whatever
+        # must reach the disk (recordings) registers its flush here.
+        self.closers: list[Callable[[], Awaitable[None]]] = []
         self._stop_demo = asyncio.Event()
         self._demo: asyncio.Future | None = None
 
     async def start(self) -> None:
         from streamscope.ingest.demo import run_demo
+        from streamscope.ingest.guard import ServerConfigError
 
         o = self.options
         try:
             await self.server.start()
+        except ServerConfigError as e:
+            raise StartupError(str(e)) from None
         except OSError as e:
             if e.errno == errno.EADDRINUSE:
                 raise StartupError(
@@ -111,6 +132,11 @@ class StreamScope:
         if self._demo is not None:
             await asyncio.wait([self._demo], timeout=2)
         await self.server.stop()
+        for close in self.closers:
+            try:
+                await asyncio.wait_for(close(), 30)
+            except Exception:  # one failing closer must not keep the others from flushing
+                log.exception("a shutdown step failed")
         self.window.clock.stop()
         self.window.close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from streamscope import __version__
@@ -14,6 +15,7 @@ from streamscope import __version__
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
 # Imported lazily so `streamscope --demo` does not pay for tools it does not run.
 SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS["soak"] = "streamscope.soak:main"  # long run: prints RSS and frame time
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +40,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--capacity", type=int, default=1_000_000, help="samples kept per stream (default 1M)"
     )
+    p.add_argument(
+        "--token",
+        default=os.environ.get("STREAMSCOPE_TOKEN") or None,
+        help="require this token from clients (header 'Authorization: Bearer TOKEN' or "
+        "?token=TOKEN); needed to listen beyond 127.0.0.1 (default: $STREAMSCOPE_TOKEN)",
+    )
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let web pages from this origin connect, e.g. http://localhost:3000 "
+        "(repeatable; browser pages are refused otherwise)",
+    )
+    p.add_argument(
+        "--max-samples",
+        type=int,
+        default=40_000_000,
+        help="memory budget: samples kept over all streams, 16 bytes each; the oldest are "
+        "dropped first (default 40M)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     return p
 
@@ -56,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
     plots = [[n.strip() for n in spec.split(",") if n.strip()] for spec in args.plot]
     options = AppOptions(args.host, args.port, args.demo, [p for p in plots if p], args.capacity)
+    options.token, options.allow_origins = args.token, args.allow_origin
+    options.max_samples = args.max_samples
     try:
         return run(options)
     except StartupError as e:
