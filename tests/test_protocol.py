@@ -119,7 +119,7 @@ def test_binary_round_trip():
         ('{"streamId":"x"}', "missing 'value'"),
         ('{"type":"series","stream":"s","t":[1,2],"v":[1]}', "'t' has 2 entries"),
         ('{"type":"series","stream":"s","v":[1]}', "needs 't'"),
-        ('{"streamId":"x","value":1e999}', "invalid JSON"),
+        ('{"streamId":"x","value":1e999}', "value is infinite"),  # per sample, not the frame
         ("42", "expected a JSON object"),
         ('{"label":"only strings"}', "no numeric fields"),
         ('{"streamId":"x","value":1,"timestamp":"noon"}', "timestamp must be a number"),

@@ -7,6 +7,7 @@ each problem becomes an error string and decoding goes on. PROTOCOL.md is the re
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 from dataclasses import dataclass, field
@@ -315,6 +316,20 @@ def _binary(data: bytes, acc: _Collector, errors: list[str], limits: Limits) -> 
 # ---------------------------------------------------------------- entry point
 
 
+def _loads(data: str | bytes) -> Any:
+    """orjson; if it refuses, the stdlib parser, which also reads ``NaN``/``Infinity`` literals
+    (Python's ``json.dumps`` writes them) and out-of-range numbers (1e999 → inf). Those then
+    fail per sample, instead of costing every valid sample in the frame."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as e:
+        first = e
+    try:
+        return json.loads(data)
+    except ValueError:  # JSONDecodeError, bad UTF-8, integers with too many digits
+        raise _Bad(f"invalid JSON: {first}") from None
+
+
 def decode(data: str | bytes, now: float, limits: Limits = DEFAULT_LIMITS) -> Decoded:
     """Decode one WebSocket frame. ``now`` is the arrival time used for samples without one."""
     out = Decoded()
@@ -327,10 +342,7 @@ def decode(data: str | bytes, now: float, limits: Limits = DEFAULT_LIMITS) -> De
         if isinstance(data, bytes | bytearray | memoryview) and bytes(data[:4]) == BINARY_MAGIC:
             _binary(bytes(data), acc, out.errors, limits)
         else:
-            try:
-                doc = orjson.loads(data)
-            except orjson.JSONDecodeError as e:
-                raise _Bad(f"invalid JSON: {e}") from None
+            doc = _loads(data)
             for i, obj in enumerate(doc if isinstance(doc, list) else [doc]):
                 try:
                     _object(obj, now, acc, out.errors, limits)
