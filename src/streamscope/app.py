@@ -68,14 +68,7 @@ def run(options: AppOptions) -> int:
 async def _main(app, options: AppOptions) -> int:
     scope = StreamScope(options)
     await scope.start()
-    closed = asyncio.Event()
-    app.lastWindowClosed.connect(closed.set)
-    _install_signal_handlers(closed)
-    try:
-        await closed.wait()
-    finally:
-        await scope.stop()
-    return 0
+    return await scope.run_until_closed(app)
 
 
 class StreamScope:
@@ -127,6 +120,33 @@ class StreamScope:
         if o.demo:
             self._demo = asyncio.ensure_future(run_demo(self.server.url, self._stop_demo))
 
+    async def run_until_closed(self, app) -> int:
+        """Serve until the window is closed, Ctrl+C or SIGTERM; then stop cleanly (server
+        closed, closers awaited). Returns the exit code, 0."""
+        from PySide6.QtCore import QEvent, QObject
+
+        closed = asyncio.Event()
+
+        class OnClose(QObject):  # the main window closing ends the app, whatever else is open
+            def eventFilter(self, obj, ev) -> bool:
+                if ev.type() == QEvent.Type.Close:
+                    closed.set()
+                return False
+
+        on_close = OnClose()
+        self.window.installEventFilter(on_close)
+        app.lastWindowClosed.connect(closed.set)
+        restore = _install_signal_handlers(closed)
+        try:
+            await closed.wait()
+            log.info("shutting down")
+        finally:
+            restore()
+            app.lastWindowClosed.disconnect(closed.set)
+            self.window.removeEventFilter(on_close)
+            await self.stop()
+        return 0
+
     async def stop(self) -> None:
         self._stop_demo.set()
         if self._demo is not None:
@@ -141,11 +161,21 @@ class StreamScope:
         self.window.close()
 
 
-def _install_signal_handlers(closed: asyncio.Event) -> None:
-    """Ctrl+C and SIGTERM close the app cleanly instead of killing it mid-write."""
+def _install_signal_handlers(closed: asyncio.Event) -> Callable[[], None]:
+    """Ctrl+C and SIGTERM close the app cleanly instead of killing it mid-write.
+    Returns a function that puts the previous handlers back."""
     loop = asyncio.get_event_loop()
+    undo: list[Callable[[], None]] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, closed.set)
-        except (NotImplementedError, RuntimeError):  # Windows, or a loop without it
-            signal.signal(sig, lambda *_: closed.set())
+            undo.append(lambda sig=sig: loop.remove_signal_handler(sig))
+        except (NotImplementedError, RuntimeError):  # Windows, or a loop without it (qasync)
+            previous = signal.signal(sig, lambda *_: closed.set())
+            undo.append(lambda sig=sig, previous=previous: signal.signal(sig, previous))
+
+    def restore() -> None:
+        for step in undo:
+            step()
+
+    return restore

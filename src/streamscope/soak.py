@@ -87,7 +87,7 @@ async def _soak(app, options, args: argparse.Namespace) -> int:
     monitor = FrameMonitor(scope.window.clock)
     stop = asyncio.Event()
     app.lastWindowClosed.connect(stop.set)
-    _install_signal_handlers(stop)
+    restore_signals = _install_signal_handlers(stop)
     sender = subprocess.Popen(
         [
             *(sys.executable, "-m", "streamscope.ingest.loadgen", "--url", scope.server.url),
@@ -136,6 +136,7 @@ async def _soak(app, options, args: argparse.Namespace) -> int:
         else:
             sender.kill()
         monitor.close()
+        restore_signals()
         await scope.stop()
     _summary(rows, budget_full_at)
     return 0

@@ -55,6 +55,7 @@ class IngestServer:
         self.rejected: dict[int, int] = {}  # HTTP status -> connections refused with it
         self.error_replies = 0
         self.closed_for_errors = 0
+        self.cut_off = 0  # clients dropped for not reading what we sent
         self.connections: set[Connection] = set()
         self.stats_provider: Callable[[], dict[str, Any]] | None = None
         self.frames_in = 0
@@ -160,6 +161,7 @@ class IngestServer:
         may run callbacks while no loop is marked running, where ``asyncio.timeout`` fails."""
 
         def cut() -> None:
+            self.cut_off += 1
             log.warning("dropped %s:%s: it did not %s for %.0f s", *ws.remote_address[:2], what, t)
             ws.transport.abort()
 
