@@ -257,6 +257,8 @@ def _object(obj: Any, now: float, acc: _Collector, errors: list[str], limits: Li
     if not isinstance(obj, dict):
         raise _Bad(f"expected a JSON object, got {type(obj).__name__}")
     kind = obj.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise _Bad(f"'type' must be a string, not {type(kind).__name__}")
     if kind is None:
         if "streamId" in obj:
             _unity(obj, now, acc, limits)

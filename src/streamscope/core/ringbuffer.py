@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 _F64 = np.float64
-MIN_ALLOC = 1024  # samples; the smallest array a ring keeps
+MIN_ALLOC = 64  # samples (1 KB): many tiny streams must not cost much memory each
 
 
 class RingBuffer:
