@@ -157,5 +157,5 @@ def test_status_bar_warns_when_exposed(qtbot, qloop):
         qtbot.addWidget(scope.window)
     label = exposed.window.health.exposed
     assert not label.isHidden() and "Exposed" in label.text() and "0.0.0.0" in label.text()
-    assert "token required" in label.text()
+    assert "token required" in label.text() and "127.0.0.1" in label.toolTip()
     assert local.window.health.exposed.isHidden()

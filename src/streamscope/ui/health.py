@@ -23,7 +23,7 @@ def exposure_text(host: str, token: bool) -> str:
     if is_loopback(host):
         return ""
     where = host or "all interfaces"
-    return f"⚠ Exposed to the network on {where}" + (" (token required)" if token else "")
+    return f"⚠ Exposed on {where}" + (" · token required" if token else "")
 
 
 def _n(x: int) -> str:
@@ -61,20 +61,20 @@ class HealthStatus:
         self._due = now + 0.25
         st, sv = self.store, self.server
         budget = st.settings.max_total_samples
-        text = f"{_n(st.stored_samples)} / {_n(budget)} samples"
+        text = f"{_n(st.stored_samples)} of {_n(budget)} kept"
         problems = []
         if st.budget_dropped:
-            problems.append(f"{_n(st.budget_dropped)} dropped (memory budget)")
+            problems.append(f"{_n(st.budget_dropped)} dropped")
         refused = sum(sv.rejected.values())
         if refused:
             problems.append(f"{refused} refused")
         if sv.closed_for_errors:
-            problems.append(f"{sv.closed_for_errors} closed for bad input")
+            problems.append(f"{sv.closed_for_errors} closed")
         self.memory.setText(" · ".join([text, *problems]))
         self.memory.setStyleSheet(WARN if problems else "")
         self.memory.setToolTip(
-            f"Samples kept: {st.stored_samples:,} of a budget of {budget:,} (--max-samples); "
-            "past it the oldest are dropped first.\n"
+            f"Samples kept: {st.stored_samples:,} of a memory budget of {budget:,} "
+            "(--max-samples); past it the oldest are dropped first.\n"
             f"Dropped by the budget: {st.budget_dropped:,}; by per-stream capacity: "
             f"{st.total_dropped - st.budget_dropped:,}.\n"
             f"Error replies sent: {sv.error_replies:,}; clients closed for bad input: "
