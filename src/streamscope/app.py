@@ -83,6 +83,7 @@ class StreamScope:
         self.window = MainWindow(
             self.store, lambda: (self.server.url, len(self.server.connections))
         )
+        self.window.browser.send_command = self.server.send_command
         self._stop_demo = asyncio.Event()
         self._demo: asyncio.Future | None = None
 
