@@ -174,3 +174,9 @@ def test_error_reply_summarises():
     r = protocol.error_reply([f"e{i}" for i in range(30)])
     assert r["type"] == "error" and r["message"] == "e0 (and 29 more)"
     assert len(r["errors"]) == protocol.MAX_ERRORS_REPORTED
+
+
+def test_historical_data_response_from_a_client_is_a_backfill():
+    msg = {"type": "historical_data_response", "metric": "fps", "t": [1, 2], "v": [3, 4]}
+    (b,) = decode(js(msg), NOW).items
+    assert b.backfill and b.stream == "fps" and b.v.tolist() == [3.0, 4.0]

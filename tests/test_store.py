@@ -112,3 +112,14 @@ def test_describe():
     assert store.describe() == [
         {"session": "sid", "session_name": "G — Play #1", "name": "a", "count": 2}
     ]
+
+
+def test_backfill_keeps_only_newer_samples_and_never_starts_a_run():
+    store = Store()
+    s = store.open_session("G")
+    store.append(s.id, "fps", arr(5, 6), arr(50, 60))
+    added = store.backfill(s.id, "fps", arr(1, 2, 6, 8, 7), arr(10, 20, 66, 80, 70))
+    assert added == 2
+    assert store.find("fps").ring.t.tolist() == [5, 6, 7, 8]
+    assert store.find("fps").ring.v.tolist() == [50, 60, 70, 80]
+    assert len(store.sessions) == 1

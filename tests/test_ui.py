@@ -189,3 +189,38 @@ def test_status_bar(window, store):
     assert window.status_address.text() == "Listening on ws://127.0.0.1:9"
     assert window.status_clients.text() == "2 clients"
     assert "samples/s in" in window.status_rate.text()
+
+
+def test_two_play_sessions_chart_follows_second_and_ghosts_first(window, store):
+    """Play pressed twice with the same stream names: newest drawn, previous as a faint ghost."""
+    second = store.open_session("Game", "g2")
+    t2 = np.arange(0, 5, 0.1)
+    store.append(second.id, "fps", t2, np.full(len(t2), 30.0))
+    chart = window.new_chart(["fps"])
+    chart.window_box.setCurrentIndex(chart.window_box.count() - 1)  # All
+    chart.refresh()
+    curve = chart.curves["fps"]
+    assert curve.stream.session_id == "g2" and curve.ghost is None
+    chart.ghost_btn.click()
+    chart.refresh()
+    assert curve.ghost is not None and curve.ghost_stream.session_id == "g1"
+    gx, gy = (np.asarray(a) for a in curve.ghost.getData())
+    assert len(gx) > 0 and np.allclose(gy, 60 + np.sin(gx))  # the first session's values
+    _, y = curve_xy(chart, "fps")
+    assert np.all(y == 30.0)
+    assert curve.ghost.opts["pen"].color().alpha() < 255
+    chart.ghost_btn.click()
+    assert curve.ghost is None
+
+
+def test_pause_at_source_sends_the_original_command(window, store):
+    sent = []
+    window.browser.send_command = lambda sid, msg: sent.append((sid, msg)) or True
+    assert window.browser.set_source_paused("g1", "fps", True)
+    assert sent == [("g1", {"type": "stop_streaming", "metric": "fps"})]
+    assert window.browser._streams[("g1", "fps")].text(0) == "fps (paused at source)"
+    window.browser.set_source_paused("g1", "fps", False)
+    assert sent[-1] == ("g1", {"type": "start_streaming", "metric": "fps"})
+    assert window.browser._streams[("g1", "fps")].text(0) == "fps"
+    window.browser.send_command = lambda sid, msg: False  # client gone
+    assert not window.browser.set_source_paused("g1", "fps", True)

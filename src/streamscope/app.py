@@ -90,6 +90,7 @@ class StreamScope:
         self.window = MainWindow(
             self.store, lambda: (self.server.url, len(self.server.connections))
         )
+        self.window.browser.send_command = self.server.send_command
         install_health_status(self.window, self.store, self.server)
         # Awaited by stop() after the server has closed and before the window goes: whatever
         # must reach the disk (recordings) registers its flush here.

@@ -43,6 +43,7 @@ class Batch:
     stream: str
     t: np.ndarray
     v: np.ndarray
+    backfill: bool = False  # a client's answer with its recent history: only newer samples count
 
 
 @dataclass(slots=True)
@@ -75,10 +76,10 @@ class _Collector:
         ts.append(t)
         vs.append(v)
 
-    def add_arrays(self, stream: str, t: np.ndarray, v: np.ndarray) -> None:
+    def add_arrays(self, stream: str, t: np.ndarray, v: np.ndarray, backfill: bool = False) -> None:
         self.flush()
         if len(t):
-            self.out.items.append(Batch(stream, t, v))
+            self.out.items.append(Batch(stream, t, v, backfill))
 
     def control(self, ctl: Control) -> None:
         self.flush()
@@ -196,7 +197,9 @@ def _samples(obj: dict, now: float, acc: _Collector, errors: list[str], limits: 
             errors.append(f"samples[{i}]: {e}")
 
 
-def _series(obj: dict, acc: _Collector, errors: list[str], limits: Limits) -> None:
+def _series(
+    obj: dict, acc: _Collector, errors: list[str], limits: Limits, backfill: bool = False
+) -> None:
     name = check_name(obj.get("stream"), limits)
     v, ok, errs = _array(obj.get("v"), "v", allow_gaps=True)
     errors.extend(f"'{name}' {e}" for e in errs)
@@ -212,7 +215,7 @@ def _series(obj: dict, acc: _Collector, errors: list[str], limits: Limits) -> No
         raise _Bad(f"'{name}': series needs 't', or 't0' and 'dt'")
     if not ok.all():
         t, v = t[ok], v[ok]
-    acc.add_arrays(name, t, v)
+    acc.add_arrays(name, t, v, backfill)
 
 
 def _flatten(obj: Any, prefix: str, out: list[tuple[str, float]], depth: int, lim: Limits) -> None:
@@ -269,9 +272,8 @@ def _object(obj: Any, now: float, acc: _Collector, errors: list[str], limits: Li
     elif kind == "series":
         _series(obj, acc, errors, limits)
     elif kind == "historical_data_response":
-        _series(
-            {"stream": obj.get("metric"), "t": obj.get("t"), "v": obj.get("v")}, acc, errors, limits
-        )
+        reply = {"stream": obj.get("metric"), "t": obj.get("t"), "v": obj.get("v")}
+        _series(reply, acc, errors, limits, backfill=True)
     elif kind in _CONTROLS:
         if kind == "request_historical_data":
             check_name(obj.get("stream"), limits)

@@ -169,6 +169,17 @@ class Store:
             self.enforce_budget()
         return session_id, errors
 
+    def backfill(self, session_id: str, name: str, t: np.ndarray, v: np.ndarray) -> int:
+        """Store only the samples newer than what ``name`` holds (a client's history reply)."""
+        session = self.sessions.get(session_id)
+        stream = session.streams.get(name) if session else None
+        if stream is not None and len(stream.ring):
+            newer = t > stream.ring.last_t
+            t, v = t[newer], v[newer]
+        order = np.argsort(t, kind="stable")
+        self.append(session_id, name, t[order], v[order])
+        return len(t)
+
     def _append_monotonic(
         self, stream: Stream, t: np.ndarray, v: np.ndarray, errors: list[str]
     ) -> None:

@@ -202,6 +202,9 @@ class IngestServer:
         if conn.session_id is None or conn.session_id not in self.store.sessions:
             conn.session_id = self.store.open_session(conn.peer, peer=conn.peer, play=False).id
         try:
+            if batch.backfill:
+                self.store.backfill(conn.session_id, batch.stream, batch.t, batch.v)
+                return []
             conn.session_id, errors = self.store.append(
                 conn.session_id, batch.stream, batch.t, batch.v
             )

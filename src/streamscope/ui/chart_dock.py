@@ -47,6 +47,8 @@ class Curve:
     name: str
     item: pg.PlotDataItem
     stream: Stream | None = None
+    ghost: pg.PlotDataItem | None = None  # the previous session's curve, drawn faintly
+    ghost_stream: Stream | None = None
     drawn: tuple = ()  # what the last draw showed: (stream id, version, x range)
     points_drawn: int = 0
     points_in_view: int = 0
@@ -85,6 +87,7 @@ class ChartState:
     window: float | None = 30.0  # seconds shown when following; None = everything stored
     follow: bool = True
     paused: bool = False
+    ghost: bool = False  # overlay the previous session of each stream
     streams: list[str] = field(default_factory=list)
 
 
@@ -120,11 +123,15 @@ class ChartDock(QDockWidget):
         self.follow_btn.toggled.connect(self.set_follow)
         self.pause_btn = self._toggle("Pause", "Freeze the display; data keeps arriving (Space)")
         self.pause_btn.toggled.connect(self.set_paused)
+        self.ghost_btn = self._toggle(
+            "Ghost", "Overlay the previous play session faintly, on session time (G)"
+        )
+        self.ghost_btn.toggled.connect(self.set_ghost)
         self.readout = QLabel("")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.mode_label = QLabel("")
         self.mode_label.setStyleSheet("color: gray")
-        for w in (self.window_box, self.follow_btn, self.pause_btn):
+        for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn):
             bar.addWidget(w)
         bar.addWidget(self.readout, 1)
         bar.addWidget(self.mode_label)
@@ -153,6 +160,7 @@ class ChartDock(QDockWidget):
         for text, key, slot in (
             ("Follow latest", "F", lambda: self.follow_btn.toggle()),
             ("Pause display", "Space", lambda: self.pause_btn.toggle()),
+            ("Ghost of the previous session", "G", lambda: self.ghost_btn.toggle()),
         ):
             act = QAction(text, self)
             act.setShortcut(QKeySequence(key))
@@ -184,6 +192,7 @@ class ChartDock(QDockWidget):
     def remove_stream(self, name: str) -> None:
         curve = self.curves.pop(name, None)
         if curve is not None:
+            self._drop_ghost(curve)
             self.plot.removeItem(curve.item)
             self.legend.removeItem(curve.item)
             self.state.streams.remove(name)
@@ -211,6 +220,21 @@ class ChartDock(QDockWidget):
             self.pause_btn.setChecked(on)
         self._invalidate()
 
+    def set_ghost(self, on: bool) -> None:
+        self.state.ghost = on
+        if self.ghost_btn.isChecked() != on:
+            self.ghost_btn.setChecked(on)
+        if not on:
+            for c in self.curves.values():
+                self._drop_ghost(c)
+        self._structure = -1  # rebind: find each stream's previous session
+        self._invalidate()
+
+    def _drop_ghost(self, c: Curve) -> None:
+        if c.ghost is not None:
+            self.plot.removeItem(c.ghost)
+        c.ghost, c.ghost_stream = None, None
+
     def _user_moved_view(self, *_) -> None:
         if self.state.follow:
             self.set_follow(False)
@@ -228,6 +252,17 @@ class ChartDock(QDockWidget):
         self._structure = self.store.structure_version
         for c in self.curves.values():
             c.stream = self.store.find(c.name)
+            c.ghost_stream = None
+            if self.state.ghost and c.stream is not None:
+                c.ghost_stream = self.store.previous(c.stream)
+                if c.ghost_stream is not None and c.ghost is None:
+                    color = pg.mkColor(c.item.opts["pen"].color())
+                    color.setAlpha(90)
+                    c.ghost = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
+                    c.ghost.setZValue(-1)
+                    self.plot.getPlotItem().addItem(c.ghost)
+            if c.ghost is not None and c.ghost_stream is None:
+                self._drop_ghost(c)
 
     def _origin(self, stream: Stream) -> float:
         session = self.store.sessions.get(stream.session_id)
@@ -270,16 +305,19 @@ class ChartDock(QDockWidget):
             s = c.stream
             if s is None:
                 continue
-            key = (id(s), s.version if not self.state.paused else -1, xr, width)
+            g = c.ghost_stream
+            key = (
+                id(s),
+                s.version if not self.state.paused else -1,
+                (id(g), g.version) if g is not None else None,
+                xr,
+                width,
+            )
             if key == c.drawn:
                 continue
-            pts = curve_points(s.ring, self._origin(s), xr[0], xr[1], width)
-            if self.state.paused and self._frozen_at is not None:
-                pts = pts.clip_to(self._frozen_at)  # what arrived after the pause stays hidden
-            finite = bool(np.isfinite(pts.y).all())
-            c.item.setData(
-                pts.x, pts.y, connect="all" if finite else "finite", skipFiniteCheck=finite
-            )
+            pts = self._draw(c.item, s, xr, width)
+            if g is not None and c.ghost is not None:
+                self._draw(c.ghost, g, xr, width)
             c.drawn = key
             c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
             drew = True
@@ -288,6 +326,15 @@ class ChartDock(QDockWidget):
         if drew:
             self._update_mode_label()
         return drew
+
+    def _draw(self, item: pg.PlotDataItem, s: Stream, xr: tuple[float, float], width: int):
+        """Fill ``item`` with what ``s`` shows over session-relative range ``xr``."""
+        pts = curve_points(s.ring, self._origin(s), xr[0], xr[1], width)
+        if self.state.paused and self._frozen_at is not None:
+            pts = pts.clip_to(self._frozen_at)  # what arrived after the pause stays hidden
+        finite = bool(np.isfinite(pts.y).all())
+        item.setData(pts.x, pts.y, connect="all" if finite else "finite", skipFiniteCheck=finite)
+        return pts
 
     def _update_mode_label(self) -> None:
         shown = sum(c.points_in_view for c in self.curves.values())

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QMenu,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from streamscope.core.store import Store
 from streamscope.ui.dnd import streams_to_mime
@@ -37,6 +45,11 @@ class StreamBrowser(QWidget):
         self.tree.setDragEnabled(True)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemActivated.connect(self._activated)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        # Sends a command to the client feeding a session; False if that client is gone.
+        self.send_command: Callable[[str, dict], bool] = lambda _sid, _msg: False
+        self.paused_at_source: set[tuple[str, str]] = set()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.filter)
@@ -92,7 +105,7 @@ class StreamBrowser(QWidget):
             shown = 0
             for i in range(root.childCount()):
                 child = root.child(i)
-                hide = bool(needle) and needle not in child.text(0).lower()
+                hide = bool(needle) and needle not in child.data(0, REF_ROLE)[1].lower()
                 child.setHidden(hide)
                 shown += not hide
             root.setHidden(bool(needle) and shown == 0)
@@ -101,6 +114,42 @@ class StreamBrowser(QWidget):
         ref = item.data(0, REF_ROLE)
         if ref:
             self.streamActivated.emit(ref[0], ref[1])
+
+    def _context_menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        ref = item.data(0, REF_ROLE) if item else None
+        if not ref:
+            return
+        sid, name = ref
+        menu = QMenu(self)
+        menu.addAction("Chart in the newest chart", lambda: self.streamActivated.emit(sid, name))
+        live = self.store.sessions[sid].live
+        if (sid, name) in self.paused_at_source:
+            act = menu.addAction(
+                "Resume at source", lambda: self.set_source_paused(sid, name, False)
+            )
+        else:
+            act = menu.addAction("Pause at source", lambda: self.set_source_paused(sid, name, True))
+        act.setEnabled(live)
+        act.setToolTip("Ask the client to stop/start sending this metric")
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def set_source_paused(self, sid: str, name: str, paused: bool) -> bool:
+        """Ask the client feeding ``sid`` to stop/start sending ``name`` (original protocol)."""
+        kind = "stop_streaming" if paused else "start_streaming"
+        if not self.send_command(sid, {"type": kind, "metric": name}):
+            return False
+        if paused:
+            self.paused_at_source.add((sid, name))
+        else:
+            self.paused_at_source.discard((sid, name))
+        item = self._streams.get((sid, name))
+        if item is not None:
+            font = item.font(0)
+            font.setItalic(paused)
+            item.setFont(0, font)
+            item.setText(0, f"{name} (paused at source)" if paused else name)
+        return True
 
     def selected_refs(self) -> list[tuple[str, str]]:
         return [
