@@ -222,3 +222,15 @@ def test_memory_budget_is_reported_in_the_status_bar(qtbot, qloop):
         assert "of 10.0k kept" in label.text() and "memory budget" in label.toolTip()
     finally:
         qloop.run_until_complete(scope.stop())
+
+
+def test_a_reply_that_cannot_be_encoded_does_not_cost_the_connection():
+    async def body(server):
+        server.stats_provider = lambda: {"bad": object()}
+        async with StreamClient(server.url) as c:
+            err = await c.request({"type": "get_stats"}, "stats")
+            await c.send_sample("x", 1.0, t=1)
+            return err, (await history(c, "x"))["v"]
+
+    err, v = serve(body)
+    assert err["type"] == "error" and "internal error" in err["message"] and v == [1.0]

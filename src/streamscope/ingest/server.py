@@ -149,10 +149,16 @@ class IngestServer:
 
     async def _reply(self, ws: ServerConnection, message: dict) -> None:
         """Send one reply; a client that stops reading is cut off after ``send_timeout``."""
+        try:
+            text = protocol.encode(message)
+        except TypeError:  # e.g. a stats provider returned something JSON cannot hold
+            log.exception("could not encode a %r reply", message.get("type"))
+            message = protocol.error_reply(["internal error building the reply (logged)"])
+            text = protocol.encode(message)
         if message["type"] == "error":
             self.error_replies += 1
         async with self._deadline(ws, "read our replies"):
-            await ws.send(protocol.encode(message))
+            await ws.send(text)
 
     @contextlib.asynccontextmanager
     async def _deadline(self, ws: ServerConnection, what: str):
