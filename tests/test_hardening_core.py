@@ -165,3 +165,19 @@ def test_store_budget_is_a_hard_ceiling_for_any_stream_count(streams):
     assert store.budget_dropped > 0
     newest = [st.ring.last_t for st in store.sessions[s.id].streams.values()]
     assert newest == [22_499.0] * streams
+
+
+def test_memory_held_levels_off_once_the_budget_is_full():
+    """What the arrays hold (what RSS follows) stays near the budget, not near the capacity,
+    and stops changing once the budget is full (the soak command shows the same in RSS)."""
+    store = Store(StoreSettings(max_total_samples=200_000))
+    s = store.open_session("G")
+    held = []
+    for k in range(400):  # 8 streams at 1 kHz for 320 s: 2.56M samples in all
+        t = k * 0.8 + np.arange(800) * 1e-3
+        for i in range(8):
+            store.append(s.id, f"s{i}", t, t)
+        held.append(sum(st.ring.allocated for st in store.sessions[s.id].streams.values()))
+    assert store.budget_dropped > 2_000_000
+    assert max(held) <= 2 * 200_000  # 16 bytes each: at most twice the budget's memory
+    assert len(set(held[200:])) == 1  # no growth, no churn in the second half

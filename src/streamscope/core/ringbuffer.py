@@ -16,6 +16,7 @@ import numpy as np
 
 _F64 = np.float64
 MIN_ALLOC = 64  # samples (1 KB): many tiny streams must not cost much memory each
+SHRINK_BELOW = 3  # arrays more than 3x what they hold are reallocated to fit
 
 
 class RingBuffer:
@@ -89,17 +90,23 @@ class RingBuffer:
         n = max(0, min(int(n), len(self)))
         self._start += n
         self.dropped += n
-        if len(self._t) > MIN_ALLOC and 4 * len(self) < len(self._t):
-            self._resize(max(MIN_ALLOC, 2 * len(self)), keep=len(self))
+        if len(self._t) > max(MIN_ALLOC, SHRINK_BELOW * len(self)):
+            self._resize(self._fit(len(self)), keep=len(self))
         return n
 
+    def _fit(self, need: int) -> int:
+        """Array size for ``need`` samples plus half as much room (bounded by the capacity)."""
+        return min(self._max_size, max(MIN_ALLOC, need + need // 2))
+
     def _make_room(self, n: int) -> None:
-        """Room for ``n`` more samples at the end: grow while small, else compact in place."""
+        """Room for ``n`` more samples at the end: compact in place when that frees enough,
+        else move into arrays sized to the data (growing, or shrinking after a trim)."""
         keep = min(len(self), self.capacity - n)
         need = keep + n
         size = len(self._t)
-        if 2 * need > size and size < self._max_size:
-            self._resize(min(self._max_size, max(2 * size, 2 * need)), keep)
+        tight = size < self._max_size and 4 * need > 3 * size  # compacting would free < 1/4
+        if tight or size > max(MIN_ALLOC, SHRINK_BELOW * need):
+            self._resize(max(self._fit(need), need), keep)
         else:
             self._compact(keep)
 
