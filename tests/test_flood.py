@@ -95,7 +95,7 @@ def test_ten_clients_at_full_speed(qtbot, qloop, record_property):
 
     assert all(r["error"] == "" and r["sent"] > 0 for r in results), results
     assert store.total_samples == sent  # every sample sent was received and counted
-    assert sent > 5 * BUDGET  # it really was a flood
+    assert sent > 3 * BUDGET  # it really was a flood: the budget filled several times over
     assert frames.frames > 10 * SECONDS  # the charts kept drawing throughout
     assert frames.draw_p95 < 100, figures
     assert peak_stored <= BUDGET and store.stored_samples <= BUDGET

@@ -27,7 +27,9 @@ _F64 = np.float64
 class Limits:
     """What one frame may hold; anything past these is rejected with an error."""
 
-    max_frame_bytes: int = 16 * 1024 * 1024
+    # 4 MiB: 260k samples in binary form; the worst JSON (single Unity packets) decodes in
+    # ~0.1 s, which is how long one frame may hold up the GUI thread (16 MiB took ~0.4 s).
+    max_frame_bytes: int = 4 * 1024 * 1024
     max_name_length: int = 200
     max_depth: int = 16
     max_fields: int = 10_000
