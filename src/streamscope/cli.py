@@ -56,13 +56,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--max-samples",
-        type=int,
+        type=_at_least(10_000),
         default=40_000_000,
         help="memory budget: samples kept over all streams, 16 bytes each; the oldest are "
         "dropped first (default 40M)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     return p
+
+
+def _at_least(low: int):
+    def parse(text: str) -> int:
+        n = int(text)
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low:,}")
+        return n
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
