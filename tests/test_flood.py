@@ -82,6 +82,7 @@ def test_ten_clients_at_full_speed(qtbot, qloop, record_property):
         "samples_per_s": round(sent / SECONDS),
         "draw_p95_ms": round(frames.draw_p95, 1),
         "tick_gap_p95_ms": round(frames.gap_p95, 1),
+        "tick_gap_max_ms": round(frames.gap_max, 1),
         "frames_drawn": frames.frames,
         "peak_stored": peak_stored,
         "budget_dropped": store.budget_dropped,
@@ -96,7 +97,8 @@ def test_ten_clients_at_full_speed(qtbot, qloop, record_property):
     assert all(r["error"] == "" and r["sent"] > 0 for r in results), results
     assert store.total_samples == sent  # every sample sent was received and counted
     assert sent > 3 * BUDGET  # it really was a flood: the budget filled several times over
-    assert frames.frames > 10 * SECONDS  # the charts kept drawing throughout
+    # the charts kept drawing throughout, never frozen by the ingest for long
+    assert frames.frames > 2 * SECONDS and frames.gap_max < 1500, figures
     assert frames.draw_p95 < 100, figures
     assert peak_stored <= BUDGET and store.stored_samples <= BUDGET
     assert store.budget_dropped >= sent - BUDGET  # reported as dropped, not kept
