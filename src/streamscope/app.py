@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from streamscope.core.store import DEFAULT_CAPACITY, Store, StoreSettings
 
@@ -21,6 +22,12 @@ class AppOptions:
     demo: bool = False
     plots: list[list[str]] = field(default_factory=list)
     capacity: int = DEFAULT_CAPACITY
+    layout: str | None = None  # a layout file; None = the last layout (unless plots are given)
+    record: str | None = None  # record every session to a new file in this folder
+    open: list[str] = field(default_factory=list)  # recordings to show at start
+    snapshot: str | None = None  # save the window to this image after snapshot_after s, exit
+    snapshot_after: float = 2.0
+    snapshot_scale: float = 1.0
 
 
 class StartupError(Exception):
@@ -62,11 +69,26 @@ async def _main(app, options: AppOptions) -> int:
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     _install_signal_handlers(closed)
+    snapshot = None
+    if options.snapshot:
+        from streamscope.ui.export import scripted_snapshot
+
+        o = options
+        snapshot = asyncio.ensure_future(
+            scripted_snapshot(scope.window, o.snapshot, o.snapshot_after, o.snapshot_scale)
+        )
+        snapshot.add_done_callback(lambda _: closed.set())
     try:
         await closed.wait()
     finally:
         await scope.stop()
-    return 0
+    if snapshot is None:
+        return 0
+    if not snapshot.done():
+        snapshot.cancel()
+        print("streamscope: closed before the snapshot was taken", file=sys.stderr)
+        return 1
+    return snapshot.result()
 
 
 class StreamScope:
@@ -99,6 +121,7 @@ class StreamScope:
                     "Close it or pick another with --port."
                 ) from None
             raise StartupError(f"cannot listen on {o.host}:{o.port}: {e}") from None
+        self._file_options()
         for names in o.plots:
             self.window.new_chart(names)
         self.window.show()
@@ -106,11 +129,30 @@ class StreamScope:
         if o.demo:
             self._demo = asyncio.ensure_future(run_demo(self.server.url, self._stop_demo))
 
+    def _file_options(self) -> None:
+        """--layout (or the last layout), --open, --record: see ui/file_actions.py."""
+        o, files = self.options, self.window.file_actions
+        if o.layout:
+            files.load_layout(Path(o.layout))  # a bad file: reported, default layout used
+        elif not o.plots:
+            files.restore_last_layout()
+        for path in o.open:
+            files.open_recording(Path(path))
+        if o.record:
+            from streamscope.core.recording import RecordingError
+
+            try:
+                files.start_recording(Path(o.record), raise_errors=True)
+            except RecordingError as e:
+                raise StartupError(str(e)) from None
+
     async def stop(self) -> None:
         self._stop_demo.set()
         if self._demo is not None:
             await asyncio.wait([self._demo], timeout=2)
         await self.server.stop()
+        # finish the recording; remember the layout (not for scripted snapshot runs)
+        self.window.file_actions.shutdown(save_layout=not self.options.snapshot)
         self.window.clock.stop()
         self.window.close()
 

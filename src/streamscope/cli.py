@@ -13,7 +13,10 @@ from streamscope import __version__
 
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
 # Imported lazily so `streamscope --demo` does not pay for tools it does not run.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "export": "streamscope.recording_cli:main",  # recording -> CSV, or a summary
+}
+SNAPSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +42,41 @@ def build_parser() -> argparse.ArgumentParser:
         "--capacity", type=int, default=1_000_000, help="samples kept per stream (default 1M)"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    files = p.add_argument_group("layouts, recordings and snapshots")
+    files.add_argument(
+        "--layout", metavar="FILE", help="start with this layout instead of the last one"
+    )
+    files.add_argument("--record", metavar="DIR", help="record every session to a new file in DIR")
+    files.add_argument(
+        "--open",
+        action="append",
+        default=[],
+        metavar="RECORDING",
+        help="show a recording's sessions at start (repeatable)",
+    )
+    files.add_argument(
+        "--snapshot",
+        metavar="FILE",
+        help="save an image of the whole window (.png or .svg) after --after seconds, then exit",
+    )
+    files.add_argument(
+        "--after", type=float, metavar="SECONDS", help="seconds before --snapshot (default 2)"
+    )
+    files.add_argument(
+        "--snapshot-scale", type=float, default=1.0, metavar="X", help="2 = twice the pixels"
+    )
     return p
+
+
+def _check_file_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.after is not None and not args.snapshot:
+        p.error("--after needs --snapshot FILE")
+    if args.after is not None and not args.after >= 0:
+        p.error("--after must be 0 or more seconds")
+    if args.snapshot and not args.snapshot.lower().endswith(SNAPSHOT_SUFFIXES):
+        p.error(f"--snapshot FILE must end in one of {', '.join(SNAPSHOT_SUFFIXES)}")
+    if not 0.25 <= args.snapshot_scale <= 8:
+        p.error("--snapshot-scale must be between 0.25 and 8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         module, func = SUBCOMMANDS[argv[0]].split(":")
         return getattr(importlib.import_module(module), func)(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_file_args(parser, args)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -56,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
     plots = [[n.strip() for n in spec.split(",") if n.strip()] for spec in args.plot]
     options = AppOptions(args.host, args.port, args.demo, [p for p in plots if p], args.capacity)
+    options.layout, options.record, options.open = args.layout, args.record, args.open
+    options.snapshot, options.snapshot_scale = args.snapshot, args.snapshot_scale
+    options.snapshot_after = 2.0 if args.after is None else args.after
     try:
         return run(options)
     except StartupError as e:
