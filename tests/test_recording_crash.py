@@ -80,7 +80,9 @@ def test_sigkill_mid_recording_keeps_all_but_the_last_second(tmp_path):
     )
     try:
         seen = bytearray()
-        url = wait_for(r"listening on (ws://\S+)", proc.stderr.fileno(), time.monotonic() + 60, seen)
+        url = wait_for(
+            r"listening on (ws://\S+)", proc.stderr.fileno(), time.monotonic() + 60, seen
+        )
         sent = asyncio.run(asyncio.wait_for(feed(url.group(1).decode()), 60))
         os.kill(proc.pid, signal.SIGKILL)
         killed_at = time.monotonic()

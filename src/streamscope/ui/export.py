@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QSize
 from PySide6.QtGui import QGuiApplication, QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
@@ -31,6 +31,7 @@ class ExportError(Exception):
 
 def render_image(widget: QWidget, scale: float = 1.0) -> QImage:
     """``widget`` as it looks now, painted at ``scale`` (2.0 = twice the pixels, crisp)."""
+    settle_layout()
     size = widget.size()
     image = QImage(
         QSize(round(size.width() * scale), round(size.height() * scale)),
@@ -66,6 +67,7 @@ def save_svg(widget: QWidget, path: str | Path, title: str = "") -> QSize:
     """``widget`` as an SVG vector image (curves and filled bands stay paths)."""
     path = Path(path)
     _mkdir(path)
+    settle_layout()
     size = widget.size()
     gen = QSvgGenerator()
     gen.setFileName(str(path))
@@ -84,6 +86,12 @@ def save_svg(widget: QWidget, path: str | Path, title: str = "") -> QSize:
     if not path.is_file() or path.stat().st_size == 0:
         raise ExportError(f"could not write {path}")
     return size
+
+
+def settle_layout() -> None:
+    """Apply pending layout changes (a chart just added has not got its size yet), so the
+    image has the size the widget is about to show, and rendering cannot resize it midway."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def copy_image(widget: QWidget, scale: float = 1.0) -> QImage:

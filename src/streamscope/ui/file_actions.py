@@ -196,11 +196,11 @@ class FileActions(QObject):
             new = new.parentWidget()
 
     def current_chart(self) -> ChartDock | None:
-        """The chart last clicked or focused, else the newest one on screen."""
+        """The chart last clicked, focused or added, else the newest one."""
         charts = self.window.charts
-        if self._current in charts and self._current.isVisible():
+        if self._current in charts:
             return self._current
-        return next((c for c in reversed(charts) if c.isVisible()), None)
+        return charts[-1] if charts else None
 
     # ------------------------------------------------------------ messages
 
