@@ -48,6 +48,20 @@ def test_merge_rows_shares_times_and_keeps_repeats():
     assert rows[0].tolist() == [0, 1, 2, 3] and rows[1].tolist() == [1, 4]
 
 
+def test_streams_on_one_clock_share_rows(tmp_path):
+    t = np.arange(0, 10, 0.1)
+    a, b = (t, np.sin(t)), (t.copy(), np.cos(t))
+    times, rows = merge_rows([a, b])
+    assert times is t and rows[0].tolist() == rows[1].tolist() == list(range(len(t)))
+    repeat = np.array([0.0, 1.0, 1.0])  # not strictly increasing: the general merge
+    times, rows = merge_rows([(repeat, np.zeros(3)), (repeat, np.ones(3))])
+    assert times.tolist() == [0.0, 1.0, 1.0] and rows[1].tolist() == [0, 1, 2]
+    out = tmp_path / "x.csv"
+    write_csv_file(out, ["a", "b"], [("S", {"a": a, "b": b})])
+    _, got = parse(out)
+    assert np.array_equal(got[("S", "b")][1], b[1]) and len(got[("S", "a")][0]) == len(t)
+
+
 def test_csv_round_trip_is_exact(tmp_path):
     rng = np.random.default_rng(9)
     fast_t = np.arange(20_000) / 1000

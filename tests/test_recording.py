@@ -233,9 +233,22 @@ def test_a_write_failure_is_reported_not_raised_into_ingest(tmp_path, monkeypatc
     s = store.open_session("G")
     try:
         store.append(s.id, "a", np.arange(3.0), np.arange(3.0))
-        wait_until(lambda: writer.error is not None, what="the write error")
-        assert "disk I/O error" in writer.error and not writer.running
+        wait_until(lambda: not writer.running, what="the writer to stop on the error")
+        assert writer.error and "disk I/O error" in writer.error
         store.append(s.id, "a", np.arange(3.0, 6.0), np.arange(3.0))  # ingest goes on
         assert len(store.find("a")) == 6
     finally:
         writer.close()
+
+
+def test_recording_csv_and_layout_modules_stay_free_of_qt():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import streamscope.core.recording, streamscope.core.csvexport, "
+        "streamscope.core.layout, streamscope.core.userdirs, streamscope.recording_cli; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'qasync')]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -125,3 +125,25 @@ def test_record_option_with_an_unusable_folder_stops_the_start(qtbot, qloop, tmp
         assert "cannot record" in str(e)
     finally:
         qloop.run_until_complete(scope.server.stop())
+
+
+def test_open_option_shows_a_recording_at_start(qtbot, qloop, tmp_path):
+    from streamscope.core.recording import RecordingWriter
+
+    path = tmp_path / "earlier.ssrec"
+    source = Store()
+    with RecordingWriter(path) as writer:
+        writer.attach(source)
+        s = source.open_session("MyGame")
+        source.append(s.id, "fps", np.arange(100.0), np.full(100, 30.0))
+    scope = StreamScope(AppOptions(port=0, open=[str(path)], plots=[["fps"]]))
+    qloop.run_until_complete(scope.start())
+    qtbot.addWidget(scope.window)
+    try:
+        loop_until(qloop, lambda: scope.store.find("fps") is not None, 10, "the recording")
+        (session,) = scope.store.sessions.values()
+        assert session.name == "MyGame — Play #1 (earlier)" and session.source == str(path)
+        chart = scope.window.charts[0]
+        loop_until(qloop, lambda: chart.curves["fps"].points_drawn > 0, 5, "the curve")
+    finally:
+        qloop.run_until_complete(scope.stop())

@@ -40,6 +40,10 @@ def merge_rows(series: list[Series]) -> tuple[np.ndarray, list[np.ndarray]]:
     series at the same time; rows sort by time, then repeat. Each series' times must be
     non-decreasing (as stored).
     """
+    if series and _shared_strict_times(series):  # one clock for all (Unity packets): no merge
+        x = series[0][0]
+        rows = np.arange(len(x))
+        return x, [rows] * len(series)
     xs, reps = [], []
     for x, _ in series:
         xs.append(x)
@@ -50,13 +54,23 @@ def merge_rows(series: list[Series]) -> tuple[np.ndarray, list[np.ndarray]]:
     r_all = np.concatenate(reps)
     order = np.lexsort((r_all, x_all))
     xs_sorted, rs_sorted = x_all[order], r_all[order]
+    del x_all, r_all, reps
     new_row = np.ones(len(order), bool)
     new_row[1:] = (xs_sorted[1:] != xs_sorted[:-1]) | (rs_sorted[1:] != rs_sorted[:-1])
-    row_sorted = np.cumsum(new_row) - 1
+    del rs_sorted
     row_of = np.empty(len(order), np.int64)
-    row_of[order] = row_sorted
+    row_of[order] = np.cumsum(new_row) - 1
+    del order
     bounds = np.cumsum([0] + [len(x) for x in xs])
     return xs_sorted[new_row], [row_of[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def _shared_strict_times(series: list[Series]) -> bool:
+    """All series have the very same, strictly increasing times."""
+    x = series[0][0]
+    if len(x) > 1 and not (x[1:] > x[:-1]).all():
+        return False
+    return all(s[0] is x or np.array_equal(s[0], x) for s in series[1:])
 
 
 def _quote(field: str) -> str:

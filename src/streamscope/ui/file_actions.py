@@ -176,7 +176,8 @@ class FileActions(QObject):
         scene_actions = getattr(dock.plot.scene(), "contextMenu", None)
         if scene_actions:
             entry = scene_actions[0]
-            entry.triggered.disconnect()
+            with contextlib.suppress(RuntimeError, TypeError):  # nothing connected
+                entry.triggered.disconnect()
             entry.setText("Export")
             entry.setMenu(menu)
         dock.export_menu = menu
