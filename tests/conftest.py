@@ -35,6 +35,16 @@ def _test_loop_class():
     return TestLoop
 
 
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path_factory, monkeypatch):
+    """Config and documents folders in a temporary place: no test reads or writes the real
+    user's layouts, settings, snapshots or recordings."""
+    root = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("STREAMSCOPE_CONFIG_DIR", str(root / "config"))
+    monkeypatch.setenv("STREAMSCOPE_DOCUMENTS_DIR", str(root / "documents"))
+    return root
+
+
 @pytest.fixture
 def qloop(qapp):
     """A qasync loop on the test QApplication (qasync's own fixture pattern)."""

@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from streamscope.core.store import (
     DEFAULT_CAPACITY,
@@ -30,6 +31,12 @@ class AppOptions:
     token: str | None = None  # required from clients; mandatory when host is not loopback
     allow_origins: list[str] = field(default_factory=list)  # browser pages allowed to connect
     max_samples: int = DEFAULT_MAX_TOTAL_SAMPLES  # memory budget over all streams
+    layout: str | None = None  # a layout file; None = the last layout (unless plots are given)
+    record: str | None = None  # record every session to a new file in this folder
+    open: list[str] = field(default_factory=list)  # recordings to show at start
+    snapshot: str | None = None  # save the window to this image after snapshot_after s, exit
+    snapshot_after: float = 2.0
+    snapshot_scale: float = 1.0
 
 
 class StartupError(Exception):
@@ -68,7 +75,22 @@ def run(options: AppOptions) -> int:
 async def _main(app, options: AppOptions) -> int:
     scope = StreamScope(options)
     await scope.start()
-    return await scope.run_until_closed(app)
+    snapshot = None
+    if options.snapshot:
+        from streamscope.ui.export import scripted_snapshot
+
+        o = options
+        snapshot = asyncio.ensure_future(
+            scripted_snapshot(scope.window, o.snapshot, o.snapshot_after, o.snapshot_scale)
+        )
+    code = await scope.run_until_closed(app, until=snapshot)
+    if snapshot is None:
+        return code
+    if not snapshot.done():
+        snapshot.cancel()
+        print("streamscope: closed before the snapshot was taken", file=sys.stderr)
+        return 1
+    return snapshot.result()
 
 
 class StreamScope:
@@ -114,6 +136,7 @@ class StreamScope:
                     "Close it or pick another with --port."
                 ) from None
             raise StartupError(f"cannot listen on {o.host}:{o.port}: {e}") from None
+        self._file_options()
         for names in o.plots:
             self.window.new_chart(names)
         self.window.show()
@@ -121,9 +144,9 @@ class StreamScope:
         if o.demo:
             self._demo = asyncio.ensure_future(run_demo(self.server.url, self._stop_demo))
 
-    async def run_until_closed(self, app) -> int:
-        """Serve until the window is closed, Ctrl+C or SIGTERM; then stop cleanly (server
-        closed, closers awaited). Returns the exit code, 0."""
+    async def run_until_closed(self, app, until: asyncio.Future | None = None) -> int:
+        """Serve until the window is closed, Ctrl+C, SIGTERM or ``until`` is done; then stop
+        cleanly (server closed, closers awaited). Returns the exit code, 0."""
         from PySide6.QtCore import QEvent, QObject
 
         closed = asyncio.Event()
@@ -138,6 +161,8 @@ class StreamScope:
         self.window.installEventFilter(on_close)
         app.lastWindowClosed.connect(closed.set)
         restore = _install_signal_handlers(closed)
+        if until is not None:
+            until.add_done_callback(lambda _: closed.set())
         try:
             await closed.wait()
             log.info("shutting down")
@@ -147,6 +172,23 @@ class StreamScope:
             self.window.removeEventFilter(on_close)
             await self.stop()
         return 0
+
+    def _file_options(self) -> None:
+        """--layout (or the last layout), --open, --record: see ui/file_actions.py."""
+        o, files = self.options, self.window.file_actions
+        if o.layout:
+            files.load_layout(Path(o.layout))  # a bad file: reported, default layout used
+        elif not o.plots:
+            files.restore_last_layout()
+        for path in o.open:
+            files.open_recording(Path(path))
+        if o.record:
+            from streamscope.core.recording import RecordingError
+
+            try:
+                files.start_recording(Path(o.record), raise_errors=True)
+            except RecordingError as e:
+                raise StartupError(str(e)) from None
 
     async def stop(self) -> None:
         self._stop_demo.set()
@@ -158,6 +200,8 @@ class StreamScope:
                 await asyncio.wait_for(close(), 30)
             except Exception:  # one failing closer must not keep the others from flushing
                 log.exception("a shutdown step failed")
+        # finish the recording; remember the layout (not for scripted snapshot runs)
+        self.window.file_actions.shutdown(save_layout=not self.options.snapshot)
         self.window.clock.stop()
         self.window.close()
 

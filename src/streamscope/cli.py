@@ -14,8 +14,11 @@ from streamscope import __version__
 
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
 # Imported lazily so `streamscope --demo` does not pay for tools it does not run.
-SUBCOMMANDS: dict[str, str] = {}
-SUBCOMMANDS["soak"] = "streamscope.soak:main"  # long run: prints RSS and frame time
+SUBCOMMANDS: dict[str, str] = {
+    "export": "streamscope.recording_cli:main",  # recording -> CSV, or a summary
+    "soak": "streamscope.soak:main",  # long run: prints RSS and frame time
+}
+SNAPSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
         "dropped first (default 40M)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    files = p.add_argument_group("layouts, recordings and snapshots")
+    files.add_argument(
+        "--layout", metavar="FILE", help="start with this layout instead of the last one"
+    )
+    files.add_argument("--record", metavar="DIR", help="record every session to a new file in DIR")
+    files.add_argument(
+        "--open",
+        action="append",
+        default=[],
+        metavar="RECORDING",
+        help="show a recording's sessions at start (repeatable)",
+    )
+    files.add_argument(
+        "--snapshot",
+        metavar="FILE",
+        help="save an image of the whole window (.png or .svg) after --after seconds, then exit",
+    )
+    files.add_argument(
+        "--after", type=float, metavar="SECONDS", help="seconds before --snapshot (default 2)"
+    )
+    files.add_argument(
+        "--snapshot-scale", type=float, default=1.0, metavar="X", help="2 = twice the pixels"
+    )
     return p
 
 
@@ -75,12 +101,25 @@ def _at_least(low: int):
     return parse
 
 
+def _check_file_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.after is not None and not args.snapshot:
+        p.error("--after needs --snapshot FILE")
+    if args.after is not None and not args.after >= 0:
+        p.error("--after must be 0 or more seconds")
+    if args.snapshot and not args.snapshot.lower().endswith(SNAPSHOT_SUFFIXES):
+        p.error(f"--snapshot FILE must end in one of {', '.join(SNAPSHOT_SUFFIXES)}")
+    if not 0.25 <= args.snapshot_scale <= 8:
+        p.error("--snapshot-scale must be between 0.25 and 8")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in SUBCOMMANDS:
         module, func = SUBCOMMANDS[argv[0]].split(":")
         return getattr(importlib.import_module(module), func)(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_file_args(parser, args)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -91,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     options = AppOptions(args.host, args.port, args.demo, [p for p in plots if p], args.capacity)
     options.token, options.allow_origins = args.token, args.allow_origin
     options.max_samples = args.max_samples
+    options.layout, options.record, options.open = args.layout, args.record, args.open
+    options.snapshot, options.snapshot_scale = args.snapshot, args.snapshot_scale
+    options.snapshot_after = 2.0 if args.after is None else args.after
     try:
         return run(options)
     except StartupError as e:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -63,6 +64,7 @@ class Session:
     ended: float | None = None
     origin: float | None = None  # time shown as 0 on this session's axis
     streams: dict[str, Stream] = field(default_factory=dict)
+    source: str = ""  # "" = live ingest; else the recording file it was read back from
 
     @property
     def name(self) -> str:
@@ -75,6 +77,19 @@ class Session:
 
 class StoreError(Exception):
     """A request the store refuses (unknown session, too many streams)."""
+
+
+class StoreSink(Protocol):
+    """Something that sees every live session and sample as it is stored (the recorder).
+
+    Called on the ingest thread right after the store changed; must be quick and never raise.
+    """
+
+    def session_opened(self, session: Session) -> None: ...
+
+    def session_ended(self, session: Session) -> None: ...
+
+    def samples_added(self, session: Session, name: str, t: np.ndarray, v: np.ndarray) -> None: ...
 
 
 class Store:
@@ -91,6 +106,14 @@ class Store:
         self._rules = TimeRules(self.settings.max_time_jump, self.settings.max_timestamp)
         self._plays: dict[str, int] = {}
         self._ids = itertools.count(1)
+        self._sinks: list[StoreSink] = []
+
+    def add_sink(self, sink: StoreSink) -> None:
+        self._sinks.append(sink)
+
+    def remove_sink(self, sink: StoreSink) -> None:
+        if sink in self._sinks:
+            self._sinks.remove(sink)
 
     # ------------------------------------------------------------ sessions
 
@@ -114,6 +137,8 @@ class Store:
         self.sessions[sid] = session
         self._evict()
         self.structure_version += 1
+        for sink in self._sinks:
+            sink.session_opened(session)
         return session
 
     def end_session(self, session_id: str) -> None:
@@ -121,6 +146,36 @@ class Store:
         if session and session.ended is None:
             session.ended = time.time()
             self.structure_version += 1
+            for sink in self._sinks:
+                sink.session_ended(session)
+
+    def load_session(
+        self,
+        product: str,
+        streams: dict[str, tuple[np.ndarray, np.ndarray]],
+        *,
+        source: str,
+        started: float,
+        ended: float | None,
+        origin: float | None,
+        client: str = "",
+        peer: str = "",
+    ) -> Session:
+        """Add a finished session read back from ``source`` (a recording): named as given,
+        each stream sized to hold all its samples, not counted as samples in. Sinks see its
+        samples with ``session.source`` set, so a recorder can skip what is on disk already."""
+        sid = f"r{next(self._ids)}"
+        session = Session(sid, product, None, client, peer, started, ended or started, origin)
+        session.source = source
+        self.sessions[sid] = session
+        errors: list[str] = []
+        for name, (t, v) in streams.items():
+            stream = self._stream(sid, name, capacity=max(len(t), 1))
+            self._append_monotonic(stream, t, v, errors)
+            self.total_samples -= len(stream)
+        self._evict()
+        self.structure_version += 1
+        return session
 
     def new_run(self, session_id: str) -> Session:
         """Continue a connection whose clock restarted in a new session (Play #n+1)."""
@@ -202,6 +257,8 @@ class Store:
         self.stored_samples += len(t) - dropped
         stream.updated = time.time()
         stream.version += 1
+        for sink in self._sinks:
+            sink.samples_added(session, stream.name, t, v)
 
     # ------------------------------------------------------------ memory budget
 
@@ -227,7 +284,7 @@ class Store:
                 self._forget(s)
         return total
 
-    def _stream(self, session_id: str, name: str) -> Stream:
+    def _stream(self, session_id: str, name: str, capacity: int | None = None) -> Stream:
         session = self.sessions.get(session_id)
         if session is None:
             raise StoreError(f"unknown session {session_id!r}")
@@ -238,7 +295,7 @@ class Store:
                     f"session has {len(session.streams)} streams already (the limit); "
                     f"'{name}' was not created"
                 )
-            stream = Stream(name, session_id, RingBuffer(self.settings.capacity))
+            stream = Stream(name, session_id, RingBuffer(capacity or self.settings.capacity))
             session.streams[name] = stream
             self.structure_version += 1
         return stream

@@ -13,6 +13,7 @@ from streamscope import __version__
 from streamscope.core.store import Store
 from streamscope.ui.chart_dock import ChartDock
 from streamscope.ui.dnd import streams_from_mime
+from streamscope.ui.file_actions import FileActions
 from streamscope.ui.render_clock import RenderClock
 from streamscope.ui.stream_browser import StreamBrowser
 
@@ -58,6 +59,8 @@ class ChartArea(QMainWindow):
 
 
 class MainWindow(QMainWindow):
+    chartAdded = Signal(object)  # a new ChartDock (for features that decorate charts)
+
     def __init__(
         self,
         store: Store,
@@ -90,13 +93,16 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._last_status = (time.monotonic(), store.total_samples)
         self._status_due = 0.0
+        self.file_actions = FileActions(self)  # snapshots, CSV, layouts, recordings
 
     # ------------------------------------------------------------ menus
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.file_menu = file_menu = bar.addMenu("&File")
+        self.quit_action = self._action(
+            file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close
+        )
         chart_menu = bar.addMenu("&Chart")
         self._action(chart_menu, "&New chart", QKeySequence.StandardKey.New, self.new_chart)
         self._action(
@@ -146,6 +152,7 @@ class MainWindow(QMainWindow):
             self.area.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
         self.charts.append(dock)
         self.area.hint.setVisible(False)
+        self.chartAdded.emit(dock)
         return dock
 
     def _chart_closed(self, dock: ChartDock) -> None:

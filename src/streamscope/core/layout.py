@@ -1,0 +1,169 @@
+"""Layout files: which charts exist, what each shows, and where the docks are (versioned JSON).
+
+    {"format": "streamscope-layout", "version": 1, "app": "streamscope 0.1.0",
+     "charts": [{"id": "chart-1", "title": "fps", "streams": ["fps"], "window": 30.0,
+                 "follow": true, "paused": false, "mode": "auto", "colors": {"fps": "#4fc3f7"}}],
+     "qt": {"window_geometry": "<base64>", "window_state": "<base64>", "charts_state": "<base64>"}}
+
+Charts refer to streams by name, so a layout fits any session that sends those names. Dock
+positions are Qt's own saveState blobs (base64), keyed by chart ``id``. Readers ignore keys
+they do not know and fill in missing ones, so older and newer files mostly just work; a file
+that is not a layout, or whose ``version`` is newer than ``LAYOUT_VERSION``, is refused with a
+``LayoutError`` that says why. Qt-free: the UI turns a ``Layout`` into docks.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamscope import __version__
+from streamscope.core.userdirs import write_atomically
+
+LAYOUT_FORMAT = "streamscope-layout"
+LAYOUT_VERSION = 1
+QT_KEYS = ("window_geometry", "window_state", "charts_state")
+
+
+class LayoutError(Exception):
+    """A layout file that cannot be used; the message says why, for the user."""
+
+
+@dataclass
+class ChartLayout:
+    id: str
+    title: str
+    streams: list[str] = field(default_factory=list)
+    window: float | None = 30.0  # seconds; None = everything stored
+    follow: bool = True
+    paused: bool = False
+    mode: str | None = None  # the render engine's per-chart override, if it has one
+    colors: dict[str, str] = field(default_factory=dict)  # stream name -> "#rrggbb"
+
+
+@dataclass
+class Layout:
+    charts: list[ChartLayout] = field(default_factory=list)
+    qt: dict[str, bytes] = field(default_factory=dict)  # opaque Qt state blobs (QT_KEYS)
+
+
+def default_layout() -> Layout:
+    """What a fresh start shows: no charts (the chart area explains how to make one)."""
+    return Layout()
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def dump_layout(layout: Layout) -> bytes:
+    doc = {
+        "format": LAYOUT_FORMAT,
+        "version": LAYOUT_VERSION,
+        "app": f"streamscope {__version__}",
+        "charts": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "streams": list(c.streams),
+                "window": c.window,
+                "follow": c.follow,
+                "paused": c.paused,
+                "mode": c.mode,
+                "colors": dict(c.colors),
+            }
+            for c in layout.charts
+        ],
+        "qt": {k: base64.b64encode(v).decode("ascii") for k, v in layout.qt.items()},
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def parse_layout(data: bytes | str, where: str = "layout") -> Layout:
+    """A ``Layout`` from file contents; ``LayoutError`` if it is not one we can read."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise LayoutError(f"{where} is not valid JSON ({e})") from None
+    if not isinstance(doc, dict):
+        raise LayoutError(f"{where} is not a StreamScope layout (expected a JSON object)")
+    fmt = doc.get("format", LAYOUT_FORMAT)
+    if fmt != LAYOUT_FORMAT:
+        raise LayoutError(f"{where} is not a StreamScope layout (format {fmt!r})")
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise LayoutError(f"{where} has no valid layout version")
+    if version > LAYOUT_VERSION:
+        raise LayoutError(
+            f"{where} was saved by a newer StreamScope (layout version {version}; this "
+            f"version reads up to {LAYOUT_VERSION})"
+        )
+    charts = doc.get("charts", [])
+    if not isinstance(charts, list):
+        raise LayoutError(f"{where}: 'charts' must be a list")
+    out = Layout()
+    seen: set[str] = set()
+    for i, raw in enumerate(charts):
+        if not isinstance(raw, dict):
+            raise LayoutError(f"{where}: chart {i + 1} is not an object")
+        chart = _chart(raw, i, where)
+        if chart.id in seen:  # ids key the dock positions: they must be unique
+            chart.id = f"{chart.id}-{i + 1}"
+        seen.add(chart.id)
+        out.charts.append(chart)
+    qt = doc.get("qt")
+    if isinstance(qt, dict):
+        for key in QT_KEYS:
+            if isinstance(qt.get(key), str):
+                # positions are a nicety: without them charts still come back, stacked
+                with contextlib.suppress(binascii.Error, ValueError):
+                    out.qt[key] = base64.b64decode(qt[key], validate=True)
+    return out
+
+
+def _chart(raw: dict[str, Any], i: int, where: str) -> ChartLayout:
+    streams = raw.get("streams", [])
+    if not isinstance(streams, list) or not all(isinstance(s, str) for s in streams):
+        raise LayoutError(f"{where}: chart {i + 1}: 'streams' must be a list of names")
+    streams = list(dict.fromkeys(streams))
+    cid = raw.get("id")
+    title = raw.get("title")
+    window = raw.get("window", 30.0)
+    if window is not None and not (
+        isinstance(window, int | float)
+        and not isinstance(window, bool)
+        and math.isfinite(window)
+        and window > 0
+    ):
+        window = 30.0
+    colors = raw.get("colors")
+    return ChartLayout(
+        id=cid if isinstance(cid, str) and cid else f"chart-{i + 1}",
+        title=title if isinstance(title, str) and title else (", ".join(streams[:3]) or "Chart"),
+        streams=streams,
+        window=float(window) if window is not None else None,
+        follow=raw.get("follow") if isinstance(raw.get("follow"), bool) else True,
+        paused=raw.get("paused") if isinstance(raw.get("paused"), bool) else False,
+        mode=raw.get("mode") if isinstance(raw.get("mode"), str) else None,
+        colors={k: v for k, v in colors.items() if isinstance(k, str) and isinstance(v, str)}
+        if isinstance(colors, dict)
+        else {},
+    )
+
+
+def load_layout_file(path: str | Path) -> Layout:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise LayoutError(f"cannot read layout {path}: {e.strerror or e}") from None
+    return parse_layout(data, f"layout {path}")
+
+
+def save_layout_file(path: str | Path, layout: Layout) -> None:
+    write_atomically(Path(path), dump_layout(layout))

@@ -1,0 +1,96 @@
+"""``streamscope export RECORDING [--csv OUT] [--streams a,b]``: read a recording without the app.
+
+Without ``--csv`` it lists the sessions and streams inside. With it, it converts to CSV (the
+format of ``core/csvexport.py``), showing progress on a terminal; Ctrl+C stops and leaves no
+partial file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from streamscope.core.csvexport import export_recording_csv
+from streamscope.core.recording import Recording, RecordingError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="streamscope export",
+        description="Show what a StreamScope recording holds, or convert it to CSV.",
+    )
+    p.add_argument("recording", help="a recording file (.ssrec)")
+    p.add_argument("--csv", metavar="OUT", help="write every session's samples to this CSV")
+    p.add_argument(
+        "--streams", metavar="A,B", help="only these comma-separated streams (default: all)"
+    )
+    return p
+
+
+class _TerminalProgress:
+    """Percent on one line, redrawn at most 5 times a second (only on a terminal)."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.shown = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.tty and total and now - self.shown >= 0.2:
+            self.shown = now
+            self.stream.write(f"\r{100 * done / total:5.1f} %")
+            self.stream.flush()
+
+    def clear(self) -> None:
+        if self.tty:
+            self.stream.write("\r" + " " * 10 + "\r")
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        recording = Recording(args.recording)
+    except RecordingError as e:
+        print(f"streamscope export: {e}", file=sys.stderr)
+        return 2
+    with recording:
+        if not args.csv:
+            _summary(recording)
+            return 0
+        streams = [s.strip() for s in args.streams.split(",")] if args.streams else None
+        if streams is not None:
+            unknown = sorted(set(streams) - set(recording.stream_names()))
+            if unknown:
+                print(
+                    f"streamscope export: no stream named {', '.join(unknown)} in "
+                    f"{args.recording}; it has: {', '.join(recording.stream_names())}",
+                    file=sys.stderr,
+                )
+                return 2
+        progress = _TerminalProgress()
+        try:
+            rows = export_recording_csv(recording, Path(args.csv), progress, streams)
+        except KeyboardInterrupt:
+            progress.clear()
+            print("streamscope export: cancelled; no file written", file=sys.stderr)
+            return 130
+        except OSError as e:
+            progress.clear()
+            print(f"streamscope export: cannot write {args.csv}: {e}", file=sys.stderr)
+            return 1
+        progress.clear()
+        print(f"wrote {args.csv}: {rows:,} rows, {recording.total_samples:,} samples")
+        return 0
+
+
+def _summary(recording: Recording) -> None:
+    print(f"{recording.path}: {len(recording.sessions)} sessions, "
+          f"{recording.total_samples:,} samples")  # fmt: skip
+    for s in recording.sessions:
+        print(f"  {s.name}  ({s.count:,} samples)")
+        for st in s.streams:
+            span = f"  t {st.t0:.6g} … {st.t1:.6g}" if st.count else ""
+            print(f"    {st.name}: {st.count:,}{span}")
