@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDockWidget,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -69,7 +70,7 @@ class AlertsDock(QDockWidget):
         self.rules = QTreeWidget()
         self.rules.setHeaderLabels(["Rule", "State", "Fired", "Last fired (s)"])
         self.rules.setRootIsDecorated(False)
-        self.rules.setColumnWidth(0, 190)
+        _fit_columns(self.rules)
         self.rules.itemChanged.connect(self._item_changed)
         self.rules.setToolTip("Untick a rule to pause it; Delete removes the selected rule")
         remove = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.rules)
@@ -77,7 +78,7 @@ class AlertsDock(QDockWidget):
         self.log = QTreeWidget()
         self.log.setHeaderLabels(["Time (s)", "Rule", "Event", "Value"])
         self.log.setRootIsDecorated(False)
-        self.log.setColumnWidth(1, 170)
+        _fit_columns(self.log, stretch=1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.rules)
         split.addWidget(self.log)
@@ -158,3 +159,16 @@ class AlertsDock(QDockWidget):
                 item.setForeground(2, QBrush(ACTIVE))
             self.log.addTopLevelItem(item)
         return True
+
+
+def _fit_columns(tree: QTreeWidget, stretch: int = 0) -> None:
+    """One column takes the spare width, the others fit their contents (narrow docks)."""
+    header = tree.header()
+    header.setStretchLastSection(False)
+    for col in range(tree.columnCount()):
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if col == stretch
+            else QHeaderView.ResizeMode.ResizeToContents
+        )
+        header.setSectionResizeMode(col, mode)

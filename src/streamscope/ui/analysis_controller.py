@@ -59,6 +59,19 @@ class _HubTick:
         return False  # computes, never draws
 
 
+class _Views:
+    """Last entry of each frame: every analysis view, drawn after the charts."""
+
+    def __init__(self, controller: AnalysisController) -> None:
+        self.controller = controller
+
+    def refresh(self) -> bool:
+        drew = False
+        for view in self.controller.views():
+            drew |= view.refresh()
+        return drew
+
+
 class AnalysisController(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -71,6 +84,7 @@ class AnalysisController(QObject):
         self._next_xy = 1
         self.link = TimeLink(on_change=self._link_changed)
         self._tick = _HubTick(self)
+        self._views = _Views(self)
 
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.tiles = TilesDock(self, window)
@@ -83,7 +97,7 @@ class AnalysisController(QObject):
         window.tabifyDockWidget(self.alerts, self.summary)
         for dock in (self.anomalies, self.alerts, self.summary):
             dock.hide()
-        window.resizeDocks([self.tiles], [260], Qt.Orientation.Horizontal)
+        window.resizeDocks([self.tiles], [330], Qt.Orientation.Horizontal)
         self.anomalies.anomalyActivated.connect(self.focus_anomaly)
         self._build_menu()
         window.installEventFilter(self)
@@ -91,8 +105,9 @@ class AnalysisController(QObject):
     # ------------------------------------------------------------ render clock
 
     def around(self, charts: Iterable[ChartDock]) -> list:
-        """What the render clock refreshes each frame, in order."""
-        return [self._tick, *charts, *self.views()]
+        """What the render clock refreshes each frame, in order: the hub, the charts, then the
+        analysis views (read after the hub tick, which may have attached new overlays)."""
+        return [self._tick, *charts, self._views]
 
     def views(self) -> list:
         return [

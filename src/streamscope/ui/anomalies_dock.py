@@ -107,7 +107,7 @@ class AnomaliesDock(QDockWidget):
         self.window_spin.setSuffix(" samples")
         self.window_spin.setToolTip("Baseline: the samples before each one")
         self.threshold_spin = QDoubleSpinBox()
-        self.threshold_spin.setRange(0.5, 50.0)
+        self.threshold_spin.setRange(0.5, 1000.0)
         self.threshold_spin.setSingleStep(0.5)
         self.threshold_spin.setValue(cfg.threshold)
         self.threshold_spin.setPrefix("|z| > ")

@@ -10,8 +10,9 @@ import time
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+import pyqtgraph as pg
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -83,7 +84,7 @@ class Sparkline(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(QPen(self.color, 1.2))
-        p.drawPolyline(QPolygonF([QPointF(a, b) for a, b in zip(px, py, strict=True)]))
+        p.drawPath(pg.arrayToQPath(px, py))  # built in numpy, no per-point Python
         p.end()
 
 
@@ -94,6 +95,7 @@ class Tile(QFrame):
         super().__init__()
         self.name = name
         self.alarm = False
+        self._change_color = ""
         self.setObjectName("tile")
         self.setMinimumWidth(200)
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -140,7 +142,9 @@ class Tile(QFrame):
             arrow, color = ("▲", UP) if change > 0 else ("▼", DOWN) if change < 0 else ("▶", FLAT)
             pct = f" ({change / abs(ref) * 100:+.1f}%)" if ref and math.isfinite(ref) else ""
             self.change_label.setText(f"{arrow} {fmt_signed(change)}{pct} {period}")
-            self.change_label.setStyleSheet(f"color: {color}")
+            if color != self._change_color:  # restyling is costly: only when it changes
+                self._change_color = color
+                self.change_label.setStyleSheet(f"color: {color}")
         self.stats_label.setText(
             f"min {fmt_value(st.min)} · mean {fmt_value(st.mean)} · max {fmt_value(st.max)}"
         )

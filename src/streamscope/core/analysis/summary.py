@@ -31,6 +31,7 @@ class StreamSummary:
     max: float
     last: float
     slope_per_s: float
+    noise: float  # standard deviation around the trend line
     trend: str  # "rising strongly", "rising", "steady", "falling", "falling strongly"
     volatility: str  # "low", "moderate", "high"
     volatility_ratio: float  # residual std relative to the level (or roughness, see below)
@@ -44,7 +45,8 @@ class StreamSummary:
             return f"{self.name}: no data yet."
         head = (
             f"{self.name}: {self.trend} ({fmt_signed(self.slope_per_s)}/s over "
-            f"{self.span_s:.0f} s), {self.volatility} volatility (σ {fmt_value(self.std)}), "
+            f"{self.span_s:.0f} s), {self.volatility} volatility (σ {fmt_value(self.noise)} "
+            "around the trend), "
             f"{self.anomalies} {'anomaly' if self.anomalies == 1 else 'anomalies'}.\n"
             f"Last {fmt_value(self.last)}, range {fmt_value(self.min)} … {fmt_value(self.max)}, "
             f"mean {fmt_value(self.mean)} over {self.n:,} samples."
@@ -68,8 +70,11 @@ def summarize(name: str, t: np.ndarray, v: np.ndarray, anomalies: int = 0) -> St
     n = len(v)
     if n == 0:
         nan = math.nan
-        return StreamSummary(name, 0, 0.0, nan, nan, nan, nan, nan, 0.0, "steady", "low", 0.0,
-                             anomalies, gaps)  # fmt: skip
+        return StreamSummary(
+            name, 0, 0.0, mean=nan, std=nan, min=nan, max=nan, last=nan, slope_per_s=0.0,
+            noise=nan, trend="steady", volatility="low", volatility_ratio=0.0,
+            anomalies=anomalies, gaps=gaps,
+        )  # fmt: skip
     span = float(t[-1] - t[0])
     mean, std = float(v.mean()), float(v.std(ddof=1)) if n > 1 else 0.0
     slope, resid_std = 0.0, std
@@ -95,8 +100,11 @@ def summarize(name: str, t: np.ndarray, v: np.ndarray, anomalies: int = 0) -> St
         d = np.diff(v)  # a signal around zero: how jagged it is (≈1 for white noise)
         ratio = float(d.std() / (math.sqrt(2) * std)) if n > 2 and std > 0 else 0.0
         volatility = "high" if ratio > 0.7 else "moderate" if ratio > 0.3 else "low"
-    s = StreamSummary(name, n, span, mean, std, float(v.min()), float(v.max()), float(v[-1]),
-                      slope, trend, volatility, float(ratio), anomalies, gaps)  # fmt: skip
+    s = StreamSummary(
+        name, n, span, mean=mean, std=std, min=float(v.min()), max=float(v.max()),
+        last=float(v[-1]), slope_per_s=slope, noise=resid_std, trend=trend,
+        volatility=volatility, volatility_ratio=float(ratio), anomalies=anomalies, gaps=gaps,
+    )  # fmt: skip
     s.recommendations = recommend(s)
     return s
 
