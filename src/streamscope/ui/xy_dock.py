@@ -102,16 +102,19 @@ class XYDock(QDockWidget):
         self.equal.setToolTip("Same scale on both axes (for positions)")
         self.equal.setChecked(True)
         self.equal.toggled.connect(self._aspect)
-        for w in (QLabel("X"), self.x_box, QLabel("Y"), self.y_box, self.window_box,
-                  self.method_box, self.tolerance, self.equal):  # fmt: skip
-            bar.addWidget(w)
+        for w in (QLabel("X"), self.x_box, QLabel("Y"), self.y_box):
+            bar.addWidget(w, 1 if isinstance(w, QComboBox) else 0)
+        options = QHBoxLayout()  # a second row keeps the dock narrow enough to sit beside a chart
+        for w in (self.window_box, self.method_box, self.tolerance, self.equal):
+            options.addWidget(w)
         for box in (self.window_box, self.method_box):
             box.currentIndexChanged.connect(self._invalidate)
         self.tolerance.valueChanged.connect(self._invalidate)
         self.status = QLabel("")
         self.status.setStyleSheet("color: gray")
-        bar.addWidget(self.status, 1)
+        options.addWidget(self.status, 1)
         lay.addLayout(bar)
+        lay.addLayout(options)
 
         self.plot = _DropPlot()
         self.plot.streamsDropped.connect(self.handle_drop)
@@ -136,7 +139,8 @@ class XYDock(QDockWidget):
     def _stream_box(self, tip: str) -> QComboBox:
         box = QComboBox()
         box.setEditable(True)
-        box.setMinimumContentsLength(14)
+        box.setMinimumContentsLength(8)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         box.setToolTip(tip)
         box.currentTextChanged.connect(self._invalidate)
         return box
