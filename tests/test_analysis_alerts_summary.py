@@ -174,3 +174,13 @@ def test_hub_keeps_derived_streams_and_alerts_current():
     assert len(store.find(name)) == len(t)
     assert [e.kind for e in hub.alerts.events] == ["fired"]
     assert hub.alerts.active_streams() == {name}
+
+
+def test_bench_analysis_command_prints_its_figures(capsys):
+    from streamscope.cli import main
+
+    assert main(["bench-analysis", "--streams", "2", "--rate", "120", "--seconds", "0.5"]) == 0
+    out = capsys.readouterr().out
+    for figure in ("hub.update", "window stats", "1M-sample history", "forecast fit", "XY"):
+        assert figure in out
+    assert "ns/sample" in out

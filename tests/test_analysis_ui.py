@@ -408,3 +408,11 @@ def test_analysis_state_round_trips_through_json(qtbot, window, store):
     bad = json.dumps({"alert_rules": rules, "charts": {"nope": {}}})
     problems = other.analysis.state_from_json(bad)
     assert len(problems) == 2 and "unknown comparison" in problems[0]
+    bad = json.dumps({"tiles": {"streams": ["t1"], "window": "wide"}, "xy": [7], "llm": []})
+    problems = other.analysis.state_from_json(bad)
+    assert [p.split(" skipped")[0] for p in problems] == [
+        "value tiles",
+        "XY chart 7",
+        "model endpoint",
+    ]
+    assert "t1" in o.tiles.tiles  # what could be applied was

@@ -13,7 +13,9 @@ from streamscope import __version__
 
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
 # Imported lazily so `streamscope --demo` does not pay for tools it does not run.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "bench-analysis": "streamscope.analysis_bench:main",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -344,6 +344,12 @@ class AnalysisController(QObject):
                 self.link.add(c)
             self.window.statusBar().showMessage(f"{len(charts)} charts share one time axis", 3000)
 
+    def lead_for(self, chart: ChartDock) -> float:
+        """Future to keep in view while following: the chart's own forecast horizon, or the
+        largest of its linked group, so linked charts keep one time axis."""
+        group = self.link.members if self.link.is_linked(chart) else [chart]
+        return max((self.overlays[c].lead for c in group if c in self.overlays), default=0.0)
+
     def _link_changed(self, chart: ChartDock, on: bool) -> None:
         ov = self.overlays.get(chart)
         if ov is not None:
@@ -445,37 +451,43 @@ class AnalysisController(QObject):
             self.anomalies.threshold_spin.setValue(self.hub.anomaly_config.threshold)
         except (TypeError, ValueError, AttributeError) as e:
             problems.append(f"anomaly settings skipped: {e}")
-        tiles = state.get("tiles", {})
-        for name in tiles.get("streams", []):
-            self.tiles.add_stream(str(name))
-        self.tiles.window_box.setCurrentIndex(int(tiles.get("window", 1)))
-        self.tiles.period_box.setCurrentIndex(int(tiles.get("period", 1)))
-        for spec in state.get("xy", []):
+
+        def tiles(t: dict) -> None:
+            for name in t.get("streams", []):
+                self.tiles.add_stream(str(name))
+            self.tiles.window_box.setCurrentIndex(int(t.get("window", 1)))
+            self.tiles.period_box.setCurrentIndex(int(t.get("period", 1)))
+
+        def xy(spec: dict) -> None:
             d = self.new_xy(str(spec.get("x", "")), str(spec.get("y", "")))
             d.window_box.setCurrentIndex(int(spec.get("window", 2)))
             d.method_box.setCurrentText(str(spec.get("method", "linear")))
             d.tolerance.setValue(float(spec.get("tolerance", 0.1)))
             d.equal.setChecked(bool(spec.get("equal", True)))
+
+        def chart(ov: ChartOverlays, cs: dict) -> None:
+            ov.set_forecast_config(ForecastConfig(**cs.get("forecast", {})))
+            for name in cs.get("forecasts", []):
+                ov.set_forecast(str(name), True)
+            ov.set_marks(bool(cs.get("marks", True)))
+            self.set_linked(ov.chart, bool(cs.get("linked", False)))
+
+        def llm(d: dict) -> None:
+            if d.get("endpoint") and not self.llm.enabled:  # the environment wins
+                model, timeout = str(d.get("model", "local-model")), float(d.get("timeout", 30))
+                self.set_llm(LLMSettings(str(d["endpoint"]), model, self.llm.api_key, timeout))
+
+        _section(problems, "value tiles", lambda: tiles(state.get("tiles", {})))
+        for spec in state.get("xy", []):
+            _section(problems, f"XY chart {spec!r}", lambda spec=spec: xy(spec))
         by_name = {c.objectName(): c for c in self.window.charts}
-        for obj, cs in state.get("charts", {}).items():
-            chart = by_name.get(obj)
-            if chart is None:
+        for obj, cs in dict(state.get("charts", {})).items():
+            if obj not in by_name:
                 problems.append(f"no chart {obj!r} for its analysis settings")
                 continue
-            ov = self.overlay(chart)
-            try:
-                ov.set_forecast_config(ForecastConfig(**cs.get("forecast", {})))
-            except (TypeError, ValueError) as e:
-                problems.append(f"forecast settings of {obj!r} skipped: {e}")
-            for name in cs.get("forecasts", []):
-                ov.set_forecast(name, True)
-            ov.set_marks(bool(cs.get("marks", True)))
-            self.set_linked(chart, bool(cs.get("linked", False)))
-        llm = state.get("llm", {})
-        if llm.get("endpoint") and not self.llm.enabled:
-            model = str(llm.get("model", "local-model"))
-            timeout = float(llm.get("timeout", 30.0))
-            self.set_llm(LLMSettings(str(llm["endpoint"]), model, self.llm.api_key, timeout))
+            ov = self.overlay(by_name[obj])
+            _section(problems, f"analysis of chart {obj!r}", lambda ov=ov, cs=cs: chart(ov, cs))
+        _section(problems, "model endpoint", lambda: llm(state.get("llm", {})))
         return problems
 
     # ------------------------------------------------------------ shutdown
@@ -484,3 +496,11 @@ class AnalysisController(QObject):
         if obj is self.window and ev.type() == QEvent.Type.Close:
             self.summary.shutdown()
         return False
+
+
+def _section(problems: list[str], what: str, apply) -> None:
+    """Apply one part of saved analysis settings; a bad part is reported, not fatal."""
+    try:
+        apply()
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        problems.append(f"{what} skipped: {e}")

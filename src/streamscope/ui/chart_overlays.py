@@ -7,7 +7,6 @@ draws its curves; the render clock calls ``refresh`` right after the charts have
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -217,12 +216,10 @@ class ChartOverlays:
         streams = dict(self._streams())
         for name in [n for n in self.forecasts if n not in self.chart.curves]:
             self.set_forecast(name, False)
-        lead = 0.0
         for name, fd in self.forecasts.items():
             stream = streams.get(name)
             if stream is None:
                 continue
-            lead = self.forecast_config.horizon
             key = (id(stream), stream.version)
             if key == fd.drawn or self.chart.state.paused or not fd.throttle.ready():
                 continue
@@ -241,21 +238,17 @@ class ChartOverlays:
                 fd.upper.setData(x, f.hi)
                 fd.lower.setData(x, f.lo)
             drew = True
-        if lead and self.chart.state.follow:
-            drew |= self._make_room(lead)
+        lead = self.controller.lead_for(self.chart)
+        if lead != self.chart.x_lead:  # the chart keeps this much future in view
+            self.chart.x_lead = lead
+            self.chart.set_follow(self.chart.state.follow)  # forget what was drawn …
+            drew |= self.chart.refresh()  # … and redraw with the new range in this frame
         return drew
 
-    def _make_room(self, lead: float) -> bool:
-        """While following, keep the next ``lead`` seconds in view so the forecast shows."""
-        ends = [s.ring.last_t - self._origin(s) for _, s in self._streams() if len(s.ring)]
-        if not ends:
-            return False
-        x0, x1 = self.vb.viewRange()[0]
-        target = max(ends) + lead
-        if math.isclose(x1, target, rel_tol=0, abs_tol=1e-9):
-            return False
-        self.vb.setXRange(x0, target, padding=0)
-        return True
+    @property
+    def lead(self) -> float:
+        """Seconds of future this chart's own forecasts need in view."""
+        return self.forecast_config.horizon if self.forecasts else 0.0
 
     def forecast_band(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """What the forecast of ``name`` shows now: x, lower and upper edge (None if hidden)."""

@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject
 
 from streamscope.ui.chart_dock import ChartDock
 
+SLACK = 0.01  # while all follow, ranges within 1 % of the span count as the same
+
 
 @dataclass(eq=False)
 class _Member:
@@ -102,10 +104,14 @@ class TimeLink(QObject):
 
     def _range_from(self, chart: ChartDock) -> None:
         x0, x1 = chart.plot.getPlotItem().getViewBox().viewRange()[0]
+        # Following charts move by themselves every frame; copying each one's range to every
+        # other would cost N² range updates per frame for differences of a few milliseconds.
+        slack = SLACK * (x1 - x0) if all(c.state.follow for c in self.members) else 0.0
 
         def apply(c: ChartDock) -> None:
             vb = c.plot.getPlotItem().getViewBox()
-            if vb.viewRange()[0] != [x0, x1]:
+            (c0, c1) = vb.viewRange()[0]
+            if abs(c0 - x0) > slack or abs(c1 - x1) > slack:
                 vb.setXRange(x0, x1, padding=0)
 
         self._each(chart, apply)

@@ -132,7 +132,9 @@ class WindowStats:
 
     ``update`` costs O(samples that entered or left the window since the last call), done
     as two numpy reductions; positions are absolute sample indices (``RingBuffer.total``),
-    so compaction of the ring does not disturb them.
+    so compaction of the ring does not disturb them. A window longer than what the ring
+    still holds cannot subtract the samples the ring dropped, so it is re-read whole on each
+    update (O(window), at the caller's refresh rate).
     """
 
     def __init__(self, seconds: float) -> None:
