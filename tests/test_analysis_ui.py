@@ -289,10 +289,12 @@ def test_alert_rules_list_log_marker_and_errors(window, store):
     dock.entry.setText("fps >")
     assert dock.add_from_entry() is None
     assert dock.error.isVisibleTo(dock) and "cannot read" in dock.error.text()
+    assert "#ef5350" in dock.error.styleSheet()  # an error: red
     dock.entry.setText("fps < 30 for 1 s")
     rule = dock.add_from_entry()
     assert rule is not None and dock.entry.text() == ""
     assert "no stream named 'fps' yet" in dock.error.text()  # helpful, not an error
+    assert "#ffb74d" in dock.error.styleSheet()
     t = np.arange(0, 5, 0.1)
     feed(store, "fps", t, np.where((t >= 2) & (t < 4), 20.0, 60.0))
     frame(window)

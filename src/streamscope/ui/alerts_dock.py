@@ -102,7 +102,8 @@ class AlertsDock(QDockWidget):
         known = set(self.controller.store.stream_names()) | set(self.controller.hub.derived)
         if rule.stream not in known:
             self._show_error(
-                f"Added; no stream named '{rule.stream}' yet — it applies when one arrives."
+                f"Added; no stream named '{rule.stream}' yet — it applies when one arrives.",
+                note=True,
             )
         self.refresh()
         return rule
@@ -123,7 +124,8 @@ class AlertsDock(QDockWidget):
                 item.data(0, RULE_ID), item.checkState(0) == Qt.CheckState.Checked
             )
 
-    def _show_error(self, text: str) -> None:
+    def _show_error(self, text: str, note: bool = False) -> None:
+        self.error.setStyleSheet(f"color: {'#ffb74d' if note else '#ef5350'}")  # note: amber
         self.error.setText(text)
         self.error.setVisible(bool(text))
 
