@@ -258,3 +258,21 @@ def test_newer_layout_on_start_is_reported_and_the_app_runs(qtbot, qloop, tmp_pa
         loop_until(qloop, lambda: scope.store.stream_names(), 15, "the demo's streams")
     finally:
         qloop.run_until_complete(scope.stop())
+
+
+def test_layout_file_keeps_alert_rules_xy_charts_and_forecasts(qtbot, store, tmp_path):
+    first = make_window(qtbot, store)
+    chart = first.new_chart(["fps"])
+    first.analysis.add_rule("fps < 30 for 2 s")
+    first.analysis.new_xy("fps", "memory")
+    first.analysis.overlay(chart).set_forecast("fps", True)
+    path = tmp_path / "layout.json"
+    assert first.file_actions.save_layout(path)
+
+    second = make_window(qtbot, Store())
+    second.analysis.new_xy("score", "fps")  # replaced by the layout's
+    assert second.file_actions.load_layout(path)
+    assert [r.describe() for r in second.analysis.hub.alerts.rules] == ["fps < 30 for 2 s"]
+    assert [(d.x_name, d.y_name) for d in second.analysis.xy_docks] == [("fps", "memory")]
+    (restored,) = second.charts
+    assert list(second.analysis.overlay(restored).forecasts) == ["fps"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import numpy as np
@@ -22,6 +23,7 @@ def test_drawing_thousands_of_frames_keeps_none_alive(qtbot):
     window.new_chart(names[2:])
     window.show()
     t = 0.0
+    gc.collect()  # garbage left by earlier tests must not be freed (dropping Nones) mid-count
     before = sys.getrefcount(None)
     for frame in range(FRAMES):
         ts = t + np.arange(10) * 0.001

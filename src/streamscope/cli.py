@@ -17,6 +17,7 @@ from streamscope import __version__
 SUBCOMMANDS: dict[str, str] = {
     "export": "streamscope.recording_cli:main",  # recording -> CSV, or a summary
     "soak": "streamscope.soak:main",  # long run: prints RSS and frame time
+    "bench-analysis": "streamscope.analysis_bench:main",  # analysis cost per frame
 }
 SNAPSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg")
 

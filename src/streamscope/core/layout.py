@@ -51,6 +51,7 @@ class ChartLayout:
 class Layout:
     charts: list[ChartLayout] = field(default_factory=list)
     qt: dict[str, bytes] = field(default_factory=dict)  # opaque Qt state blobs (QT_KEYS)
+    analysis: dict[str, Any] = field(default_factory=dict)  # live analysis state, as it saved it
 
 
 def default_layout() -> Layout:
@@ -80,6 +81,7 @@ def dump_layout(layout: Layout) -> bytes:
             for c in layout.charts
         ],
         "qt": {k: base64.b64encode(v).decode("ascii") for k, v in layout.qt.items()},
+        "analysis": layout.analysis,
     }
     return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
 
@@ -116,6 +118,8 @@ def parse_layout(data: bytes | str, where: str = "layout") -> Layout:
             chart.id = f"{chart.id}-{i + 1}"
         seen.add(chart.id)
         out.charts.append(chart)
+    if isinstance(doc.get("analysis"), dict):  # checked part by part when applied
+        out.analysis = doc["analysis"]
     qt = doc.get("qt")
     if isinstance(qt, dict):
         for key in QT_KEYS:

@@ -103,6 +103,7 @@ class ChartDock(QDockWidget):
         self.curves: dict[str, Curve] = {}
         self._structure = -1
         self._frozen_at: float | None = None
+        self.x_lead = 0.0  # seconds of future kept in view while following (forecast overlays)
         self._build()
 
     # ------------------------------------------------------------ widgets
@@ -322,7 +323,7 @@ class ChartDock(QDockWidget):
             c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
             drew = True
         if drew and self.state.follow:
-            self.plot.getPlotItem().setXRange(*xr, padding=0)
+            self.plot.getPlotItem().setXRange(xr[0], xr[1] + self.x_lead, padding=0)
         if drew:
             self._update_mode_label()
         return drew

@@ -375,13 +375,17 @@ class FileActions(QObject):
             self.apply(default_layout())
             self.notify("Layout not loaded", f"{e}.\n\nStarted with the default layout instead.")
             return False
-        self.apply(layout)
+        problems = self.apply(layout)
         self._say(f"Loaded layout {Path(path).name}: {len(layout.charts)} charts")
+        if problems:
+            self.notify("Layout loaded in part", "\n".join(problems))
         return True
 
-    def apply(self, layout: Layout) -> None:
-        apply_layout(self.window, layout)
+    def apply(self, layout: Layout) -> list[str]:
+        """Show ``layout``; returns what of its analysis settings was skipped."""
+        problems = apply_layout(self.window, layout)
         self._current = None
+        return problems
 
     def reset_layout(self) -> None:
         self.apply(default_layout())

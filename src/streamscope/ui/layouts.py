@@ -9,6 +9,7 @@ either side not knowing about them.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,7 @@ def capture_layout(window: MainWindow) -> Layout:
             "window_state": bytes(window.saveState(STATE_VERSION).data()),
             "charts_state": bytes(window.area.saveState(STATE_VERSION).data()),
         },
+        analysis=json.loads(window.analysis.state_to_json()),
     )
 
 
@@ -93,23 +95,28 @@ def set_curve_color(dock: ChartDock, name: str, color: str) -> None:
     dock.curves[name].item.setPen(pg.mkPen(color, width=1))
 
 
-def apply_layout(window: MainWindow, layout: Layout) -> list[ChartDock]:
-    """Replace the window's charts with the layout's; dock positions follow when Qt can."""
+def apply_layout(window: MainWindow, layout: Layout) -> list[str]:
+    """Replace the window's charts (and XY charts) with the layout's; dock positions follow
+    when Qt can. Returns what of the analysis settings could not be applied."""
+    for xy in list(window.analysis.xy_docks):
+        xy.close()
     for dock in list(window.charts):
         dock.setObjectName(f"closing-{id(dock)}")  # its name must not catch restored state
         window.area.removeDockWidget(dock)
         dock.close()
     window.charts.clear()
-    docks = []
     numbers = [0]
     for chart in layout.charts:
         dock = window.new_chart(chart.streams, chart.title)
         dock.setObjectName(chart.id)
         apply_chart(dock, chart)
-        docks.append(dock)
         if m := re.fullmatch(r"chart-(\d+)", chart.id):
             numbers.append(int(m.group(1)))
     window._next_chart = max(window._next_chart, max(numbers) + 1)  # new charts get new ids
+    # before the dock positions: XY charts are docks too
+    problems = (
+        window.analysis.state_from_json(json.dumps(layout.analysis)) if layout.analysis else []
+    )
     qt = layout.qt
     if "window_geometry" in qt:
         window.restoreGeometry(QByteArray(qt["window_geometry"]))
@@ -117,5 +124,5 @@ def apply_layout(window: MainWindow, layout: Layout) -> list[ChartDock]:
         window.restoreState(QByteArray(qt["window_state"]), STATE_VERSION)
     if "charts_state" in qt:
         window.area.restoreState(QByteArray(qt["charts_state"]), STATE_VERSION)
-    window.area.hint.setVisible(not window.charts)
-    return docks
+    window.area.hint.setVisible(not window.charts and not window.analysis.xy_docks)
+    return problems

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from streamscope import __version__
 from streamscope.core.store import Store
+from streamscope.ui.analysis_controller import AnalysisController
 from streamscope.ui.chart_dock import ChartDock
 from streamscope.ui.dnd import streams_from_mime
 from streamscope.ui.file_actions import FileActions
@@ -87,10 +88,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
         self.resizeDocks([self.browser_dock], [280], Qt.Orientation.Horizontal)
 
-        self.clock = RenderClock(lambda: self.charts)
+        self.clock = RenderClock(lambda: self.analysis.around(self.charts))
         self.clock.ticked.connect(self._on_tick)
         self._build_menus()
         self._build_status()
+        self.analysis = AnalysisController(self)  # tiles, anomalies, alerts, XY, overlays
         self._last_status = (time.monotonic(), store.total_samples)
         self._status_due = 0.0
         self.file_actions = FileActions(self)  # snapshots, CSV, layouts, recordings
