@@ -46,6 +46,7 @@ def run(options: AppOptions) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("StreamScope")
     app.setOrganizationName("StreamScope")
+    _set_app_icon(app)
     app.setQuitOnLastWindowClosed(False)  # _main shuts down the server first, then returns
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -113,6 +114,14 @@ class StreamScope:
         await self.server.stop()
         self.window.clock.stop()
         self.window.close()
+
+
+def _set_app_icon(app) -> None:
+    """Window/taskbar icon from resources/, and the .desktop entry it belongs to (Linux)."""
+    from streamscope.ui.appicon import app_icon
+
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("streamscope")  # matches resources/streamscope.desktop
 
 
 def _install_signal_handlers(closed: asyncio.Event) -> None:

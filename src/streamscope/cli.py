@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--capacity", type=int, default=1_000_000, help="samples kept per stream (default 1M)"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end (server, client, chart, PNG), print one line, "
+        "exit 0 if it works",
+    )
+    p.add_argument("--self-test-png", metavar="FILE", help="keep the self-test's PNG at FILE")
     return p
 
 
@@ -48,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         module, func = SUBCOMMANDS[argv[0]].split(":")
         return getattr(importlib.import_module(module), func)(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        from streamscope.selftest import main as self_test
+
+        return self_test(args.self_test_png, args.verbose)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
