@@ -37,6 +37,7 @@ class AppOptions:
     snapshot: str | None = None  # save the window to this image after snapshot_after s, exit
     snapshot_after: float = 2.0
     snapshot_scale: float = 1.0
+    remember_layout: bool = True  # save the layout on quit (off for tools: self-test, soak)
 
 
 class StartupError(Exception):
@@ -62,6 +63,7 @@ def run(options: AppOptions) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("StreamScope")
     app.setOrganizationName("StreamScope")
+    _set_app_icon(app)
     app.setQuitOnLastWindowClosed(False)  # _main shuts down the server first, then returns
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -201,9 +203,18 @@ class StreamScope:
             except Exception:  # one failing closer must not keep the others from flushing
                 log.exception("a shutdown step failed")
         # finish the recording; remember the layout (not for scripted snapshot runs)
-        self.window.file_actions.shutdown(save_layout=not self.options.snapshot)
+        o = self.options
+        self.window.file_actions.shutdown(save_layout=o.remember_layout and not o.snapshot)
         self.window.clock.stop()
         self.window.close()
+
+
+def _set_app_icon(app) -> None:
+    """Window/taskbar icon from resources/, and the .desktop entry it belongs to (Linux)."""
+    from streamscope.ui.appicon import app_icon
+
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("streamscope")  # matches resources/streamscope.desktop
 
 
 def _install_signal_handlers(closed: asyncio.Event) -> Callable[[], None]:

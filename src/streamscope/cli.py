@@ -89,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument(
         "--snapshot-scale", type=float, default=1.0, metavar="X", help="2 = twice the pixels"
     )
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end (server, client, chart, PNG), print one line, "
+        "exit 0 if it works",
+    )
+    p.add_argument("--self-test-png", metavar="FILE", help="keep the self-test's PNG at FILE")
     return p
 
 
@@ -121,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_file_args(parser, args)
+    if args.self_test:
+        from streamscope.selftest import main as self_test
+
+        return self_test(args.self_test_png, args.verbose)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -67,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     names = [f"soak/s{i}" for i in range(args.charts)]
     options = AppOptions(
-        port=0, plots=[[n] for n in names], capacity=args.capacity, max_samples=args.max_samples
+        port=0,
+        plots=[[n] for n in names],
+        capacity=args.capacity,
+        max_samples=args.max_samples,
+        remember_layout=False,
     )
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
