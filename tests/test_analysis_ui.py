@@ -12,7 +12,7 @@ from streamscope.core.analysis.align import align_xy
 from streamscope.core.analysis.derived import DerivedSpec
 from streamscope.core.store import Store
 from streamscope.llm_client import LLMSettings
-from streamscope.ui import summary_dock, tiles_dock
+from streamscope.ui import chart_overlays, summary_dock, tiles_dock
 from streamscope.ui.dnd import streams_to_mime
 from streamscope.ui.main_window import MainWindow
 
@@ -28,6 +28,7 @@ def store():
 def window(qtbot, store, monkeypatch):
     monkeypatch.setattr(tiles_dock, "REFRESH_S", 0.0)  # no throttling between test frames
     monkeypatch.setattr(summary_dock, "REFRESH_S", 0.0)
+    monkeypatch.setattr(chart_overlays, "MARKS_INTERVAL_S", 0.0)
     w = MainWindow(store)
     qtbot.addWidget(w)
     w.show()

@@ -29,7 +29,8 @@ ANOMALY_COLOR = "#ff5252"
 ALERT_COLOR = "#ff1744"
 FORECAST_INTERVAL_S = 0.25  # forecasts are refitted at most 4 times a second
 HIGHLIGHT_S = 4.0  # how long a mark picked in the Anomalies list stays highlighted
-MAX_MARKS_DRAWN = 2000  # per curve, newest
+MAX_MARKS_DRAWN = 500  # per curve, newest (pyqtgraph's scatter costs ~3 µs per point set)
+MARKS_INTERVAL_S = 0.2  # new marks are drawn at most 5 times a second (floods mark a lot)
 
 
 @dataclass(eq=False)
@@ -60,6 +61,7 @@ class ChartOverlays:
         self.forecast_config = ForecastConfig()
         self.thresholds: dict[int, pg.InfiniteLine] = {}
         self._marks_key: tuple = ()
+        self._marks_at = -1e9  # time.monotonic() of the last mark redraw
         self._alerts_key: tuple = ()
         self._highlight_until = 0.0
 
@@ -93,7 +95,7 @@ class ChartOverlays:
     def set_marks(self, on: bool) -> None:
         self.marks_on = on
         self.marks.setVisible(on)
-        self._marks_key = ()
+        self._marks_key, self._marks_at = (), -1e9
 
     def set_forecast(self, name: str, on: bool) -> None:
         """Show/hide the forecast of curve ``name``."""
@@ -166,9 +168,10 @@ class ChartOverlays:
             key.append((name, id(sa), sa.marks_version))
             parts.append((sa.marks_x[-MAX_MARKS_DRAWN:], sa.marks_v[-MAX_MARKS_DRAWN:]))
         key = tuple(key)
-        if key == self._marks_key:
+        now = time.monotonic()
+        if key == self._marks_key or now - self._marks_at < MARKS_INTERVAL_S:
             return False
-        self._marks_key = key
+        self._marks_key, self._marks_at = key, now
         x = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
         y = np.concatenate([p[1] for p in parts]) if parts else np.empty(0)
         self.marks.setData(x, y)
