@@ -90,23 +90,37 @@ raise SystemExit(main(["--self-test"]))
 # ------------------------------------------------------------ failures say why
 
 
-def test_a_missing_icon_fails_with_a_reason(qapp, monkeypatch, capsys):
-    from streamscope.ui import appicon
+def run_patched(patch: str) -> subprocess.CompletedProcess:
+    """``--self-test`` in a child process after ``patch`` broke something on purpose. A child,
+    because the self-test runs (and closes) its own event loop: in the test process that loop
+    would outlive its test and could crash a later one."""
+    code = f"""
+import sys
+from streamscope import selftest
+{patch}
+from streamscope.cli import main
+raise SystemExit(main(["--self-test"]))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
 
-    monkeypatch.setattr(appicon, "icon_paths", lambda: [])
-    assert selftest.main() == 1
-    err = capsys.readouterr().err
-    assert "self-test FAILED: the app icon is missing" in err
+
+def test_a_missing_icon_fails_with_a_reason():
+    proc = run_patched("from streamscope.ui import appicon\nappicon.icon_paths = lambda: []")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "self-test FAILED: the app icon is missing" in proc.stderr
 
 
-def test_a_chart_that_never_draws_times_out_naming_the_step(qapp, monkeypatch, capsys):
-    from streamscope.ui.chart_dock import ChartDock
-
-    monkeypatch.setattr(selftest, "TIMEOUT", 3.0)
-    monkeypatch.setattr(ChartDock, "refresh", lambda self: False)
-    assert selftest.main() == 1
-    err = capsys.readouterr().err
-    assert "timed out after 3 s while waiting for the chart to draw" in err
+def test_a_chart_that_never_draws_times_out_naming_the_step():
+    proc = run_patched(
+        "from streamscope.ui.chart_dock import ChartDock\n"
+        "selftest.TIMEOUT = 3.0\n"
+        "ChartDock.refresh = lambda self: False"
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "timed out after 3 s while waiting for the chart to draw" in proc.stderr
 
 
 def test_a_plot_without_the_curves_fails_the_png_check(qtbot, tmp_path):
