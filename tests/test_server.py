@@ -183,3 +183,27 @@ def test_nan_and_values_round_trip_exactly():
         assert np.array_equal(got, v, equal_nan=True)
 
     run(body)
+
+
+def test_a_client_reconnecting_with_its_hello_id_continues_its_play_session():
+    async def body(store, server):
+        async with StreamClient(server.url, name="Game") as c:
+            await c.send_sample("fps", 60, t=0.1)
+            await history(c, "fps")  # the sample is stored before the connection drops
+            session = c.session
+        await asyncio.wait_for(_until(lambda: not server.connections), 5)
+        (first,) = store.sessions.values()
+        assert not first.live
+        again = StreamClient(server.url, name="Game")
+        again.session = session  # as the Unity client does after a lost connection
+        async with again as c:
+            await c.send_sample("fps", 61, t=0.2)
+            assert (await history(c, "fps"))["v"] == [60.0, 61.0]
+        assert [s.name for s in store.sessions.values()] == ["Game — Play #1"]
+
+    run(body)
+
+
+async def _until(condition) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)

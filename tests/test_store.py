@@ -29,6 +29,23 @@ def test_reused_session_id_gets_a_fresh_session():
     assert a.id != b.id and len(store.sessions) == 2
 
 
+def test_lost_connection_resumes_with_the_same_id_but_a_bye_does_not():
+    store = Store()
+    a = store.open_session("G", "same")
+    store.append(a.id, "fps", arr(1, 2), arr(60, 61))
+    store.end_session(a.id, resumable=True)  # the connection dropped
+    again = store.open_session("G", "same", client="unity")
+    assert again is a and a.live and a.name == "G — Play #1" and a.client == "unity"
+    store.append(a.id, "fps", arr(3), arr(62))
+    assert a.streams["fps"].ring.t.tolist() == [1, 2, 3]
+    store.end_session(a.id)  # on purpose (bye): the same id now starts a new play
+    fresh = store.open_session("G", "same")
+    assert fresh is not a and fresh.name == "G — Play #2"
+    store.end_session(fresh.id, resumable=True)
+    other = store.open_session("Other", fresh.id)  # another product never takes it over
+    assert other is not fresh and not fresh.live
+
+
 def test_append_and_find_newest():
     store = Store()
     s1 = store.open_session("G")

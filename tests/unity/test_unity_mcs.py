@@ -215,7 +215,8 @@ class AppServer:
         await self.server.stop()
 
     def _sessions(self, session: str) -> list:
-        # A client reconnecting with the same hello id gets "<id>#n" in the store.
+        # A client reconnecting with the same hello id continues that session; one that
+        # ended it on purpose (bye) and says hello again gets "<id>#n".
         return [s for s in self.store.sessions.values() if s.id.split("#")[0] == session]
 
     def samples(self, session: str, stream: str) -> list[tuple[float, float | None]]:
@@ -236,8 +237,10 @@ class AppServer:
         return False
 
     def check_session(self, session: str, connections: int) -> None:
+        # however many connections said hello with this id, the app shows one play session
         sessions = self._sessions(session)
-        assert len(sessions) == connections, [s.id for s in self.store.sessions.values()]
+        assert len(sessions) == 1, [s.id for s in self.store.sessions.values()]
+        assert sessions[0].name == "HarnessGame — Play #1"
         for s in sessions:
             assert (s.product, s.client) == ("HarnessGame", "unity")
             assert not s.live, "the client said bye / closed, so the session has ended"

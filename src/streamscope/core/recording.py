@@ -204,6 +204,10 @@ class RecordingWriter:
         if session.id in self._sessions:
             self._put(("ended", session.id, session.ended))
 
+    def session_resumed(self, session: Session) -> None:
+        if session.id in self._sessions:
+            self._put(("ended", session.id, None))
+
     def samples_added(self, session: Session, name: str, t: np.ndarray, v: np.ndarray) -> None:
         if session.id not in self._sessions or self.error:
             return  # a session read back from a recording, or one from before attach()
@@ -341,7 +345,10 @@ class _ChunkWriter:
                 elif kind == "ended" and op[1] in self.sessions:
                     sid = self.sessions[op[1]]
                     con.execute("UPDATE sessions SET ended = ? WHERE id = ?", (op[2], sid))
-                    self.open.discard(sid)
+                    if op[2] is None:  # resumed: the client reconnected
+                        self.open.add(sid)
+                    else:
+                        self.open.discard(sid)
 
     def _stream(self, key: str, name: str) -> int:
         sid = self.streams.get((key, name))

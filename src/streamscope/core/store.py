@@ -65,6 +65,7 @@ class Session:
     origin: float | None = None  # time shown as 0 on this session's axis
     streams: dict[str, Stream] = field(default_factory=dict)
     source: str = ""  # "" = live ingest; else the recording file it was read back from
+    resumable: bool = False  # ended by a lost connection: the same hello id continues it
 
     @property
     def name(self) -> str:
@@ -88,6 +89,8 @@ class StoreSink(Protocol):
     def session_opened(self, session: Session) -> None: ...
 
     def session_ended(self, session: Session) -> None: ...
+
+    def session_resumed(self, session: Session) -> None: ...
 
     def samples_added(self, session: Session, name: str, t: np.ndarray, v: np.ndarray) -> None: ...
 
@@ -126,9 +129,15 @@ class Store:
         peer: str = "",
         play: bool = True,
     ) -> Session:
-        """Start a session; with ``play`` it is numbered ``<product> — Play #n``."""
+        """Start a session; with ``play`` it is numbered ``<product> — Play #n``.
+
+        A client that lost its connection and says hello again with the same id continues
+        its session (same Play #n, same time axis) instead of starting a new one."""
+        old = self.sessions.get(session_id) if session_id else None
+        if old is not None and old.resumable and old.product == product and not old.source:
+            return self._resume(old, client, peer)
         sid = session_id or f"s{next(self._ids)}"
-        while sid in self.sessions:  # a reused id (a client reconnecting) gets a fresh run
+        while sid in self.sessions:  # an id in use, or ended on purpose: a fresh run
             sid = f"{session_id}#{next(self._ids)}"
         number = None
         if play:
@@ -141,10 +150,20 @@ class Store:
             sink.session_opened(session)
         return session
 
-    def end_session(self, session_id: str) -> None:
+    def _resume(self, session: Session, client: str, peer: str) -> Session:
+        session.ended, session.resumable = None, False
+        session.client, session.peer = client or session.client, peer or session.peer
+        self.structure_version += 1
+        for sink in self._sinks:
+            sink.session_resumed(session)
+        return session
+
+    def end_session(self, session_id: str, resumable: bool = False) -> None:
+        """``resumable``: the connection was lost, so a hello with the same id continues it."""
         session = self.sessions.get(session_id)
         if session and session.ended is None:
             session.ended = time.time()
+            session.resumable = resumable
             self.structure_version += 1
             for sink in self._sinks:
                 sink.session_ended(session)

@@ -144,8 +144,8 @@ class IngestServer:
             pass
         finally:
             self.connections.discard(conn)
-            if conn.session_id is not None:
-                self.store.end_session(conn.session_id)
+            if conn.session_id is not None:  # a reconnect with the same hello id continues it
+                self.store.end_session(conn.session_id, resumable=True)
 
     async def _reply(self, ws: ServerConnection, message: dict) -> None:
         """Send one reply; a client that stops reading is cut off after ``send_timeout``."""
