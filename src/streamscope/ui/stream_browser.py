@@ -135,7 +135,13 @@ class StreamBrowser(QWidget):
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     def set_source_paused(self, sid: str, name: str, paused: bool) -> bool:
-        """Ask the client feeding ``sid`` to stop/start sending ``name`` (original protocol)."""
+        """Ask the client feeding ``sid`` to stop/start sending ``name`` (original protocol).
+
+        On resume, first ask for the client's recent history: it kept recording while paused,
+        and its reply (stored as backfill, only what is newer) closes the gap before live
+        samples move the stream on."""
+        if not paused:
+            self.send_command(sid, {"type": "request_historical_data", "metric": name})
         kind = "stop_streaming" if paused else "start_streaming"
         if not self.send_command(sid, {"type": kind, "metric": name}):
             return False
