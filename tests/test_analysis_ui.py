@@ -168,7 +168,7 @@ def test_forecast_band_is_drawn_ahead_and_widens(window, store):
     assert mid[-1] == pytest.approx(400 + 3 * (t[-1] + h), abs=2.0)
     assert ov.forecasts["mem"].fill.isVisible()
     x1 = chart.plot.getPlotItem().getViewBox().viewRange()[0][1]
-    assert x1 == pytest.approx(t[-1] + h)  # room for the forecast while following
+    assert x1 >= t[-1] + h  # room for the forecast while following
     fits = ov.forecasts["mem"].fits
     feed(store, "mem", [20.0], [460.0])
     frame(window, 5)  # within a quarter second: not refitted on every frame

@@ -105,6 +105,15 @@ def test_chart_shows_window_and_follows_latest(window):
     assert not chart.refresh()  # nothing changed: nothing drawn
 
 
+def test_a_young_session_fills_the_window_from_its_start(window, store):
+    chart = window.new_chart(["fps"])  # 30 s window, 19.9 s of data since t=0
+    assert chart.refresh()
+    assert chart.plot.getPlotItem().getViewBox().viewRange()[0] == pytest.approx([0, 30])
+    store.append("g1", "fps", np.array([35.0]), np.array([1.0]))
+    chart.refresh()  # past the window: it scrolls with the newest sample
+    assert chart.plot.getPlotItem().getViewBox().viewRange()[0] == pytest.approx([5, 35])
+
+
 def test_pause_freezes_while_ingest_goes_on(window, store):
     chart = window.new_chart(["fps"])
     chart.refresh()

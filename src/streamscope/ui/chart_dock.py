@@ -283,13 +283,17 @@ class ChartDock(QDockWidget):
         if latest is None:
             return None
         if self.state.follow:
+            starts = [
+                s.ring.t[0] - self._origin(s)
+                for c in self.curves.values()
+                if (s := c.stream) is not None and len(s.ring)
+            ]
             if self.state.window is None:
-                starts = [
-                    s.ring.t[0] - self._origin(s)
-                    for c in self.curves.values()
-                    if (s := c.stream) is not None and len(s.ring)
-                ]
                 return min(starts), max(latest, min(starts) + 1e-9)
+            if latest + self.x_lead < self.state.window and min(starts, default=0.0) >= 0:
+                # a young session fills the window from its start, left to right, instead of
+                # sitting at the right edge of mostly empty time before it (refresh adds x_lead)
+                return 0.0, self.state.window - self.x_lead
             return latest - self.state.window, latest
         x0, x1 = self.plot.getPlotItem().getViewBox().viewRange()[0]
         return x0, min(x1, latest) if self.state.paused else x1
