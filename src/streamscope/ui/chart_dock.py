@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from streamscope.core.plotdata import curve_points
 from streamscope.core.store import Store, Stream
-from streamscope.ui.dnd import streams_from_mime
+from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 
 PALETTE = [
     "#4fc3f7", "#ffb74d", "#81c784", "#e57373", "#ba68c8",
@@ -54,7 +54,7 @@ class Curve:
     points_in_view: int = 0
 
 
-class DropPlotWidget(pg.PlotWidget):
+class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
     """A plot that accepts streams dragged from the browser."""
 
     streamsDropped = Signal(QMimeData)
@@ -62,21 +62,6 @@ class DropPlotWidget(pg.PlotWidget):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.setAcceptDrops(True)
-
-    def dragEnterEvent(self, ev) -> None:
-        if streams_from_mime(ev.mimeData()):
-            ev.acceptProposedAction()
-        else:
-            ev.ignore()
-
-    dragMoveEvent = dragEnterEvent
-
-    def dropEvent(self, ev) -> None:
-        if streams_from_mime(ev.mimeData()):
-            self.streamsDropped.emit(ev.mimeData())
-            ev.acceptProposedAction()
-        else:
-            ev.ignore()
 
 
 @dataclass

@@ -25,3 +25,25 @@ def streams_from_mime(mime: QMimeData) -> list[tuple[str, str]]:
         return [(str(i["session"]), str(i["stream"])) for i in items]
     except (orjson.JSONDecodeError, KeyError, TypeError):
         return []
+
+
+class AcceptsStreams:
+    """Mixin for a widget that takes streams dragged from the browser: put it before the Qt
+    base class, give the class a ``streamsDropped = Signal(QMimeData)`` and call
+    ``setAcceptDrops(True)``. Anything else dragged over it is refused."""
+
+    def dragEnterEvent(self, ev) -> None:
+        if streams_from_mime(ev.mimeData()):
+            ev.acceptProposedAction()
+        else:
+            ev.ignore()
+
+    def dragMoveEvent(self, ev) -> None:
+        self.dragEnterEvent(ev)
+
+    def dropEvent(self, ev) -> None:
+        if streams_from_mime(ev.mimeData()):
+            self.streamsDropped.emit(ev.mimeData())
+            ev.acceptProposedAction()
+        else:
+            ev.ignore()

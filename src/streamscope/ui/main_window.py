@@ -13,7 +13,7 @@ from streamscope import __version__
 from streamscope.core.store import Store
 from streamscope.ui.analysis_controller import AnalysisController
 from streamscope.ui.chart_dock import ChartDock
-from streamscope.ui.dnd import streams_from_mime
+from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.file_actions import FileActions
 from streamscope.ui.render_clock import RenderClock
 from streamscope.ui.stream_browser import StreamBrowser
@@ -25,7 +25,7 @@ EMPTY_HINT = (
 )
 
 
-class ChartArea(QMainWindow):
+class ChartArea(AcceptsStreams, QMainWindow):
     """Holds the chart docks; a drop on its free space makes a new chart."""
 
     streamsDropped = Signal(QMimeData)
@@ -44,19 +44,6 @@ class ChartArea(QMainWindow):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setStyleSheet("color: gray; font-size: 14px")
         self.setCentralWidget(self.hint)
-
-    def dragEnterEvent(self, ev) -> None:
-        if streams_from_mime(ev.mimeData()):
-            ev.acceptProposedAction()
-        else:
-            ev.ignore()
-
-    dragMoveEvent = dragEnterEvent
-
-    def dropEvent(self, ev) -> None:
-        if streams_from_mime(ev.mimeData()):
-            self.streamsDropped.emit(ev.mimeData())
-            ev.acceptProposedAction()
 
 
 class MainWindow(QMainWindow):

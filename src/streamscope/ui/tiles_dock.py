@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from streamscope.core.analysis.fmt import fmt_rate, fmt_signed, fmt_value
 from streamscope.core.analysis.stats import StatsView, value_before
 from streamscope.core.plotdata import curve_points
-from streamscope.ui.dnd import streams_from_mime
+from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 
 if TYPE_CHECKING:
     from streamscope.ui.analysis_controller import AnalysisController
@@ -156,27 +156,12 @@ class Tile(QFrame):
         menu.exec(ev.globalPos())
 
 
-class _DropArea(QWidget):
+class _DropArea(AcceptsStreams, QWidget):
     streamsDropped = Signal(QMimeData)
 
     def __init__(self) -> None:
         super().__init__()
         self.setAcceptDrops(True)
-
-    def dragEnterEvent(self, ev) -> None:
-        if streams_from_mime(ev.mimeData()):
-            ev.acceptProposedAction()
-        else:
-            ev.ignore()
-
-    dragMoveEvent = dragEnterEvent
-
-    def dropEvent(self, ev) -> None:
-        if streams_from_mime(ev.mimeData()):
-            self.streamsDropped.emit(ev.mimeData())
-            ev.acceptProposedAction()
-        else:
-            ev.ignore()
 
 
 class TilesDock(QDockWidget):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from streamscope.core.analysis.align import METHODS, align_xy
 from streamscope.core.store import Store
-from streamscope.ui.dnd import streams_from_mime
+from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 
 WINDOWS: list[tuple[str, float | None]] = [
     ("5 s", 5.0),
@@ -36,27 +36,12 @@ TRAIL = "#4fc3f7"
 HEAD = "#ffeb3b"
 
 
-class _DropPlot(pg.PlotWidget):
+class _DropPlot(AcceptsStreams, pg.PlotWidget):
     streamsDropped = Signal(QMimeData)
 
     def __init__(self) -> None:
         super().__init__()
         self.setAcceptDrops(True)
-
-    def dragEnterEvent(self, ev) -> None:
-        if streams_from_mime(ev.mimeData()):
-            ev.acceptProposedAction()
-        else:
-            ev.ignore()
-
-    dragMoveEvent = dragEnterEvent
-
-    def dropEvent(self, ev) -> None:
-        if streams_from_mime(ev.mimeData()):
-            self.streamsDropped.emit(ev.mimeData())
-            ev.acceptProposedAction()
-        else:
-            ev.ignore()
 
 
 class XYDock(QDockWidget):
