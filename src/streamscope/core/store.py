@@ -15,7 +15,9 @@ from typing import Protocol
 import numpy as np
 
 from streamscope.core.budget import trim_counts
+from streamscope.core.lod import MinMaxPyramid
 from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.stream_lod import StreamLod
 from streamscope.core.timecheck import (
     EPOCH_THRESHOLD,
     MAX_TIME_JUMP,
@@ -48,6 +50,11 @@ class Stream:
     ring: RingBuffer
     version: int = 0
     updated: float = 0.0  # wall time of the last append (ages samples for the budget)
+    lod: StreamLod = field(default_factory=StreamLod)  # min/max pyramid for drawing
+
+    def pyramid(self) -> MinMaxPyramid:
+        """The stream's level-of-detail pyramid, caught up with every stored sample."""
+        return self.lod.sync(self.ring)
 
     def __len__(self) -> int:
         return len(self.ring)
@@ -252,6 +259,7 @@ class Store:
         if session.origin is None:
             session.origin = float(t[0]) if t[0] > EPOCH_THRESHOLD else 0.0
         dropped = ring.append(t, v)
+        stream.lod.sync(ring, eager=False)  # whole blocks only: per-sample messages stay cheap
         self.total_dropped += dropped
         self.total_samples += len(t)
         self.stored_samples += len(t) - dropped
@@ -275,6 +283,7 @@ class Store:
         for st, k in zip(streams, counts.tolist(), strict=True):
             if k:
                 total += st.ring.drop_oldest(k)
+                st.lod.sync(st.ring)  # the ring may have shrunk: so does its pyramid
                 st.version += 1
         self.stored_samples -= total
         self.total_dropped += total
