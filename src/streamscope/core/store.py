@@ -72,6 +72,7 @@ class Session:
     origin: float | None = None  # time shown as 0 on this session's axis
     streams: dict[str, Stream] = field(default_factory=dict)
     source: str = ""  # "" = live ingest; else the recording file it was read back from
+    internal: bool = False  # the app's own metrics: not counted as ingest, not recorded
 
     @property
     def name(self) -> str:
@@ -132,19 +133,23 @@ class Store:
         client: str = "",
         peer: str = "",
         play: bool = True,
+        internal: bool = False,
     ) -> Session:
-        """Start a session; with ``play`` it is numbered ``<product> — Play #n``."""
+        """Start a session; with ``play`` it is numbered ``<product> — Play #n``.
+
+        ``internal``: the app's own metrics (core/self_metrics.py); its samples do not count
+        as samples in and sinks (the recorder) never see it."""
         sid = session_id or f"s{next(self._ids)}"
         while sid in self.sessions:  # a reused id (a client reconnecting) gets a fresh run
             sid = f"{session_id}#{next(self._ids)}"
         number = None
         if play:
             number = self._plays[product] = self._plays.get(product, 0) + 1
-        session = Session(sid, product, number, client, peer)
+        session = Session(sid, product, number, client, peer, internal=internal)
         self.sessions[sid] = session
         self._evict()
         self.structure_version += 1
-        for sink in self._sinks:
+        for sink in self._sinks if not internal else ():
             sink.session_opened(session)
         return session
 
@@ -153,7 +158,7 @@ class Store:
         if session and session.ended is None:
             session.ended = time.time()
             self.structure_version += 1
-            for sink in self._sinks:
+            for sink in self._sinks if not session.internal else ():
                 sink.session_ended(session)
 
     def load_session(
@@ -261,11 +266,11 @@ class Store:
         dropped = ring.append(t, v)
         stream.lod.sync(ring, eager=False)  # whole blocks only: per-sample messages stay cheap
         self.total_dropped += dropped
-        self.total_samples += len(t)
+        self.total_samples += len(t) if not session.internal else 0
         self.stored_samples += len(t) - dropped
         stream.updated = time.time()
         stream.version += 1
-        for sink in self._sinks:
+        for sink in self._sinks if not session.internal else ():
             sink.samples_added(session, stream.name, t, v)
 
     # ------------------------------------------------------------ memory budget

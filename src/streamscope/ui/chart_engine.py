@@ -8,7 +8,7 @@ All the numbers come from Qt-free core modules; this only moves them into items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -44,6 +44,7 @@ DECIMATION_CHOICES: list[tuple[Decimation, str]] = [
     (Decimation.MINMAX, "Min/max (exact)"),
     (Decimation.LTTB, "MinMaxLTTB"),
 ]
+ANTIALIAS = [bool(pg.getConfigOption("antialias"))]  # the window's choice for new charts
 BAND_ALPHA = 60  # the min–max band under an aggregated curve: its colour at this alpha
 
 
@@ -91,7 +92,8 @@ class ChartEngine:
     """One chart's policy state, measurements and drawing."""
 
     def __init__(self, settings: PolicySettings | None = None) -> None:
-        self.policy = ChartPolicy(settings)
+        # antialiasing: pyqtgraph's setting (off by default; View menu), dropped when throttled
+        self.policy = ChartPolicy(settings or PolicySettings(antialias=ANTIALIAS[0]))
         self.override = Override.AUTO
         self.decimation = Decimation.MINMAX
         self.fps_cap = 60.0
@@ -147,6 +149,10 @@ class ChartEngine:
             )
         )
         return self.plan
+
+    def set_antialias(self, on: bool) -> None:
+        """The user's preference; a throttled chart still draws without it."""
+        self.policy.settings = replace(self.policy.settings, antialias=on)
 
     def due(self, now: float, dirty: bool) -> bool:
         """Whether this tick redraws: something changed and the chart's rate allows it."""

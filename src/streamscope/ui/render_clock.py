@@ -58,7 +58,7 @@ class RenderClock(QObject):
         for chart in charts:
             if isinstance(chart, ChartDock):
                 t = time.perf_counter()
-                if chart.refresh(now):
+                if chart.refresh():
                     draws[chart] = (time.perf_counter() - t) * 1000
                     drew = True
             else:
