@@ -245,3 +245,17 @@ def test_get_stats_over_a_real_websocket(qtbot, qloop):
     (own,) = [s for s in scope.store.sessions.values() if s.name == "StreamScope"]
     assert {"streamscope.fps", "streamscope.frame_ms"} <= set(own.streams)
     assert scope.store.total_samples == 20_000
+
+
+def test_chart_grid_is_the_cheap_one_at_the_major_ticks(window, store):
+    chart = window.new_chart(["sig"])
+    feed(store, "sig", 1000, 20.0)
+    chart.refresh()
+    item = chart.plot.getPlotItem()
+    assert not item.getAxis("bottom").grid and not item.getAxis("left").grid  # no alpha grid
+    lines = chart.grid.lines()
+    vertical = [ln.x1() for ln in lines if ln.x1() == ln.x2()]
+    (x0, x1), _ = view(chart)
+    assert len(vertical) >= 3 and all(x0 <= x <= x1 for x in vertical)
+    assert any(ln.y1() == ln.y2() for ln in lines)  # and horizontal ones
+    assert chart.grid.zValue() < chart.curves["sig"].item.zValue()
