@@ -94,6 +94,7 @@ def test_auto_goes_raw_decimated_throttled_aggregated_and_says_so(window, store)
 
 def test_throttled_chart_skips_ticks_until_its_rate_is_due(window, store):
     chart = window.new_chart(["sig"])
+    chart.engine.policy.settings = PolicySettings()  # one blamed frame steps down
     feed(store, "sig", 1000, 10.0)
     assert chart.refresh(10.0)
 
@@ -148,6 +149,16 @@ def test_minmax_lttb_or_a_note_when_it_is_missing(window, store, monkeypatch):
     chart.refresh()
     assert chart.report()["points_drawn"] == m4  # min/max instead, and the label says why
     assert "MinMaxLTTB unavailable" in chart.mode_label.text()
+
+
+def test_app_policy_needs_a_run_of_slow_frames_to_throttle(window, store):
+    chart = window.new_chart(["sig"])
+    feed(store, "sig", 1000, 10.0)
+    for i in range(3):
+        assert not chart.report()["throttled"]
+        chart.engine.measured(frame_ms=40.0, draw_ms=10.0)
+        chart.refresh(10.0 + i)
+    assert chart.report()["throttled"] and chart.report()["fps"] == 30
 
 
 def test_override_selector_and_context_menu_force_each_mode(window, store):

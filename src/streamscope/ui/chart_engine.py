@@ -45,6 +45,10 @@ DECIMATION_CHOICES: list[tuple[Decimation, str]] = [
     (Decimation.LTTB, "MinMaxLTTB"),
 ]
 ANTIALIAS = [bool(pg.getConfigOption("antialias"))]  # the window's choice for new charts
+# Measured frames include Qt's painting of the whole window (~12 ms median offscreen for the
+# demo): one slow frame must not throttle a chart for good, and a 30 fps chart whose frames are
+# ~12 ms may go back to 60. So: 3 blamed frames in a row to step down, back up under 0.7x.
+APP_POLICY = {"over_budget_frames": 3, "headroom_ratio": 0.7}
 BAND_ALPHA = 60  # the min–max band under an aggregated curve: its colour at this alpha
 
 
@@ -93,7 +97,7 @@ class ChartEngine:
 
     def __init__(self, settings: PolicySettings | None = None) -> None:
         # antialiasing: pyqtgraph's setting (off by default; View menu), dropped when throttled
-        self.policy = ChartPolicy(settings or PolicySettings(antialias=ANTIALIAS[0]))
+        self.policy = ChartPolicy(settings or PolicySettings(antialias=ANTIALIAS[0], **APP_POLICY))
         self.override = Override.AUTO
         self.decimation = Decimation.MINMAX
         self.fps_cap = 60.0
