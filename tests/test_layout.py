@@ -276,3 +276,24 @@ def test_layout_file_keeps_alert_rules_xy_charts_and_forecasts(qtbot, store, tmp
     assert [(d.x_name, d.y_name) for d in second.analysis.xy_docks] == [("fps", "memory")]
     (restored,) = second.charts
     assert list(second.analysis.overlay(restored).forecasts) == ["fps"]
+
+
+def test_render_mode_override_survives_a_layout_round_trip(qtbot, store, tmp_path):
+    first = make_window(qtbot, store)
+    forced = {"raw": first.new_chart(["fps"]), "aggregate": first.new_chart(["memory"])}
+    auto = first.new_chart(["score"])
+    for mode, dock in forced.items():
+        dock.set_mode(mode)
+    path = tmp_path / "layout.json"
+    assert first.file_actions.save_layout(path)
+    saved = json.loads(path.read_text())
+    assert [c["mode"] for c in saved["charts"]] == ["raw", "aggregate", "auto"]
+
+    second = make_window(qtbot, Store())
+    assert second.file_actions.load_layout(path)
+    modes = {tuple(d.curves): d.state.mode for d in second.charts}
+    assert modes == {("fps",): "raw", ("memory",): "aggregate", ("score",): "auto"}
+    restored = next(d for d in second.charts if "memory" in d.curves)
+    assert restored.mode_box.currentText() == "Aggregate"  # the selector shows it too
+    assert restored.mode_actions[restored.state.mode].isChecked()
+    assert auto.state.mode == "auto"

@@ -7,10 +7,12 @@ import errno
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from streamscope.core.self_metrics import SelfMetrics
 from streamscope.core.store import (
     DEFAULT_CAPACITY,
     DEFAULT_MAX_TOTAL_SAMPLES,
@@ -116,6 +118,9 @@ class StreamScope:
         )
         self.window.browser.send_command = self.server.send_command
         install_health_status(self.window, self.store, self.server)
+        self.metrics = SelfMetrics(self.store, time.monotonic())
+        self.window.clock.ticked.connect(self._publish_metrics)
+        self.server.stats_provider = self.stats
         # Awaited by stop() after the server has closed and before the window goes: whatever
         # must reach the disk (recordings) registers its flush here.
         self.closers: list[Callable[[], Awaitable[None]]] = []
@@ -174,6 +179,30 @@ class StreamScope:
             self.window.removeEventFilter(on_close)
             await self.stop()
         return 0
+
+    def _publish_metrics(self) -> None:
+        """The app's own fps, frame ms, ingest rate and drops, twice a second (a float
+        compare on the other frames)."""
+        now = time.monotonic()
+        if self.metrics.due(now):
+            clock = self.window.clock
+            recent = list(clock.full_ms)[-30:] or list(clock.frame_ms)[-30:]
+            frame_ms = sum(recent) / len(recent) if recent else 0.0
+            self.metrics.publish(now, clock.fps(), frame_ms)
+
+    def stats(self) -> dict:
+        """The ``get_stats`` reply (ingest/server.py): frame rate and times (the clock's work
+        plus painting), samples/s received, and what each chart draws."""
+        clock = self.window.clock
+        full = bool(clock.full_ms)
+        pct = clock.full_percentile if full else clock.frame_percentile
+        return {
+            "fps": round(clock.fps(), 2),
+            "frame_ms_p50": round(pct(50), 3),
+            "frame_ms_p95": round(pct(95), 3),
+            "ingest_samples_per_s": round(self.metrics.ingest_rate, 1),
+            "charts": [chart.report() for chart in self.window.charts],
+        }
 
     def _file_options(self) -> None:
         """--layout (or the last layout), --open, --record: see ui/file_actions.py."""

@@ -198,8 +198,10 @@ def test_a_new_buffer_resets_the_pyramid() -> None:
     fresh = RingBuffer(1000)
     fresh.append(np.arange(500.0), -np.arange(500.0))
     _check(pyr, fresh, 0.0, 499.0, 50)
-    with pytest.raises(ValueError):
-        pyr.update(RingBuffer(5000))
+    big = RingBuffer(5000)
+    big.append(np.arange(1001.0), np.zeros(1001))
+    with pytest.raises(ValueError):  # more stored than the tables hold
+        pyr.update(big)
 
 
 def test_column_edges_are_exact_at_the_ends() -> None:

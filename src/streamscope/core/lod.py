@@ -9,7 +9,8 @@ wide pixel column costs 4 table rows and two short raw windows, whatever its sam
 columns of a query are processed together by numpy; no Python loop per column.
 
 Tables are keyed by absolute sample index (``rb.first_index + position``), which survives the
-ring's compaction; each is a circular table sized for the ring's capacity.
+ring's compaction, growth, shrinking and ``drop_oldest``; each is a circular table sized for at
+least as many samples as the ring stores (``core/stream_lod.py`` sizes it to the allocation).
 
 Gaps: a sample whose value is not finite (NaN, ±inf) is a gap, as pyqtgraph's
 ``connect="finite"`` treats it. :func:`m4_bruteforce` defines exactly what a query returns.
@@ -368,6 +369,11 @@ class MinMaxPyramid:
         return pyr
 
     @property
+    def total(self) -> int:
+        """Samples folded in so far (the ring's ``total`` at the last update)."""
+        return self._total
+
+    @property
     def nbytes(self) -> int:
         """Memory held by the tables (sparse-table levels count once filled)."""
         scans = self._edge.nbytes + self._edge_gap.nbytes
@@ -390,7 +396,7 @@ class MinMaxPyramid:
         samples were dropped before they were seen are skipped: no query can need them, since
         queries only read blocks lying wholly inside the stored samples.
         """
-        if rb.capacity > self.capacity:
+        if len(rb) > self.capacity:  # what it stores, not its capacity: see core/stream_lod.py
             raise ValueError("the ring holds more samples than this pyramid was sized for")
         total, first = rb.total, rb.first_index
         if total < self._total:  # a different or cleared buffer: start over

@@ -15,7 +15,9 @@ from typing import Protocol
 import numpy as np
 
 from streamscope.core.budget import trim_counts
+from streamscope.core.lod import MinMaxPyramid
 from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.stream_lod import StreamLod
 from streamscope.core.timecheck import (
     EPOCH_THRESHOLD,
     MAX_TIME_JUMP,
@@ -48,6 +50,11 @@ class Stream:
     ring: RingBuffer
     version: int = 0
     updated: float = 0.0  # wall time of the last append (ages samples for the budget)
+    lod: StreamLod = field(default_factory=StreamLod)  # min/max pyramid for drawing
+
+    def pyramid(self) -> MinMaxPyramid:
+        """The stream's level-of-detail pyramid, caught up with every stored sample."""
+        return self.lod.sync(self.ring)
 
     def __len__(self) -> int:
         return len(self.ring)
@@ -66,6 +73,7 @@ class Session:
     streams: dict[str, Stream] = field(default_factory=dict)
     source: str = ""  # "" = live ingest; else the recording file it was read back from
     resumable: bool = False  # ended by a lost connection: the same hello id continues it
+    internal: bool = False  # the app's own metrics: not counted as ingest, not recorded
 
     @property
     def name(self) -> str:
@@ -128,11 +136,14 @@ class Store:
         client: str = "",
         peer: str = "",
         play: bool = True,
+        internal: bool = False,
     ) -> Session:
         """Start a session; with ``play`` it is numbered ``<product> — Play #n``.
 
         A client that lost its connection and says hello again with the same id continues
-        its session (same Play #n, same time axis) instead of starting a new one."""
+        its session (same Play #n, same time axis) instead of starting a new one.
+        ``internal``: the app's own metrics (core/self_metrics.py); its samples do not count
+        as samples in and sinks (the recorder) never see it."""
         old = self.sessions.get(session_id) if session_id else None
         if old is not None and old.resumable and old.product == product and not old.source:
             return self._resume(old, client, peer)
@@ -142,11 +153,11 @@ class Store:
         number = None
         if play:
             number = self._plays[product] = self._plays.get(product, 0) + 1
-        session = Session(sid, product, number, client, peer)
+        session = Session(sid, product, number, client, peer, internal=internal)
         self.sessions[sid] = session
         self._evict()
         self.structure_version += 1
-        for sink in self._sinks:
+        for sink in self._sinks if not internal else ():
             sink.session_opened(session)
         return session
 
@@ -165,7 +176,7 @@ class Store:
             session.ended = time.time()
             session.resumable = resumable
             self.structure_version += 1
-            for sink in self._sinks:
+            for sink in self._sinks if not session.internal else ():
                 sink.session_ended(session)
 
     def load_session(
@@ -271,12 +282,13 @@ class Store:
         if session.origin is None:
             session.origin = float(t[0]) if t[0] > EPOCH_THRESHOLD else 0.0
         dropped = ring.append(t, v)
+        stream.lod.sync(ring, eager=False)  # whole blocks only: per-sample messages stay cheap
         self.total_dropped += dropped
-        self.total_samples += len(t)
+        self.total_samples += len(t) if not session.internal else 0
         self.stored_samples += len(t) - dropped
         stream.updated = time.time()
         stream.version += 1
-        for sink in self._sinks:
+        for sink in self._sinks if not session.internal else ():
             sink.samples_added(session, stream.name, t, v)
 
     # ------------------------------------------------------------ memory budget
@@ -294,6 +306,7 @@ class Store:
         for st, k in zip(streams, counts.tolist(), strict=True):
             if k:
                 total += st.ring.drop_oldest(k)
+                st.lod.sync(st.ring)  # the ring may have shrunk: so does its pyramid
                 st.version += 1
         self.stored_samples -= total
         self.total_dropped += total

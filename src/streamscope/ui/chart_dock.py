@@ -7,25 +7,37 @@ A chart never reads the network and never redraws on its own: the render clock c
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from streamscope.core.plotdata import curve_points
+from streamscope.core.policy import Override
 from streamscope.core.store import Store, Stream
+from streamscope.ui.chart_engine import (
+    DECIMATION_CHOICES,
+    MODE_CHOICES,
+    Band,
+    ChartEngine,
+    Decimation,
+    Points,
+    parse_override,
+)
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
+from streamscope.ui.grid import CheapGrid
 
 PALETTE = [
     "#4fc3f7", "#ffb74d", "#81c784", "#e57373", "#ba68c8",
@@ -49,9 +61,10 @@ class Curve:
     stream: Stream | None = None
     ghost: pg.PlotDataItem | None = None  # the previous session's curve, drawn faintly
     ghost_stream: Stream | None = None
-    drawn: tuple = ()  # what the last draw showed: (stream id, version, x range)
+    drawn: tuple = ()  # what the last draw showed: (stream id, version, x range, style)
     points_drawn: int = 0
     points_in_view: int = 0
+    band: Band | None = None  # the min–max band while the chart is aggregated
 
 
 class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
@@ -62,6 +75,17 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.setAcceptDrops(True)
+        self.paint_ms = 0.0  # painting time since the render clock last took it
+
+    def paintEvent(self, ev) -> None:
+        """Timed: painting is most of a chart's real cost, and it happens after setData."""
+        start = time.perf_counter()
+        super().paintEvent(ev)
+        self.paint_ms += (time.perf_counter() - start) * 1000
+
+    def take_paint_ms(self) -> float:
+        ms, self.paint_ms = self.paint_ms, 0.0
+        return ms
 
 
 @dataclass
@@ -74,6 +98,8 @@ class ChartState:
     paused: bool = False
     ghost: bool = False  # overlay the previous session of each stream
     streams: list[str] = field(default_factory=list)
+    mode: Override = Override.AUTO  # render mode override (Auto lets the policy choose)
+    decimation: Decimation = Decimation.MINMAX
 
 
 class ChartDock(QDockWidget):
@@ -89,6 +115,7 @@ class ChartDock(QDockWidget):
         self._structure = -1
         self._frozen_at: float | None = None
         self.x_lead = 0.0  # seconds of future kept in view while following (forecast overlays)
+        self.engine = ChartEngine()
         self._build()
 
     # ------------------------------------------------------------ widgets
@@ -117,16 +144,30 @@ class ChartDock(QDockWidget):
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.mode_label = QLabel("")
         self.mode_label.setStyleSheet("color: gray")
+        self.mode_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.mode_label.setToolTip("How this chart draws now, and at what rate")
+        # its text changes every frame: it must never widen the chart (or the window)
+        self.mode_label.setMinimumWidth(40)
+        self.mode_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.mode_box = QComboBox()
+        for _, text in MODE_CHOICES:
+            self.mode_box.addItem(text)
+        self.mode_box.setToolTip(
+            "Render mode: Auto picks raw, decimated or aggregated from the data rate, the "
+            "points in view and the measured draw time"
+        )
+        self.mode_box.currentIndexChanged.connect(lambda i: self.set_mode(MODE_CHOICES[i][0]))
         for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn):
             bar.addWidget(w)
         bar.addWidget(self.readout, 1)
         bar.addWidget(self.mode_label)
+        bar.addWidget(self.mode_box)
         lay.addLayout(bar)
 
         self.plot = DropPlotWidget()
         self.plot.streamsDropped.connect(self.handle_drop)
         item = self.plot.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.25)
+        self.grid = CheapGrid(item)  # not showGrid: its alpha-blended axis grid cost ~5x more
         item.setLabel("bottom", "time since session start", units="s")
         item.setClipToView(False)
         self.legend = item.addLegend(offset=(8, 8))
@@ -142,6 +183,7 @@ class ChartDock(QDockWidget):
         )
         lay.addWidget(self.plot, 1)
         self.setWidget(body)
+        self._build_menu(vb.menu)
 
         for text, key, slot in (
             ("Follow latest", "F", lambda: self.follow_btn.toggle()),
@@ -153,6 +195,26 @@ class ChartDock(QDockWidget):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             act.triggered.connect(slot)
             self.addAction(act)
+
+    def _build_menu(self, menu) -> None:
+        """Render mode and decimation method in the chart's right-click menu."""
+        menu.addSeparator()
+        self.mode_actions: dict[Override, QAction] = {}
+        self.decimation_actions: dict[Decimation, QAction] = {}
+        for title, choices, actions, setter in (
+            ("Render mode", MODE_CHOICES, self.mode_actions, self.set_mode),
+            ("Decimation", DECIMATION_CHOICES, self.decimation_actions, self.set_decimation),
+        ):
+            sub = menu.addMenu(title)
+            group = QActionGroup(sub)
+            for value, text in choices:
+                act = QAction(text, sub, checkable=True)
+                act.triggered.connect(lambda _=False, v=value, f=setter: f(v))
+                group.addAction(act)
+                sub.addAction(act)
+                actions[value] = act
+        self.mode_actions[Override.AUTO].setChecked(True)
+        self.decimation_actions[Decimation.MINMAX].setChecked(True)
 
     def _toggle(self, text: str, tip: str, checked: bool = False) -> QToolButton:
         b = QToolButton()
@@ -179,6 +241,7 @@ class ChartDock(QDockWidget):
         curve = self.curves.pop(name, None)
         if curve is not None:
             self._drop_ghost(curve)
+            self._draw_band(curve, Points(np.empty(0), np.empty(0), 0))  # removes a band
             self.plot.removeItem(curve.item)
             self.legend.removeItem(curve.item)
             self.state.streams.remove(name)
@@ -221,6 +284,23 @@ class ChartDock(QDockWidget):
             self.plot.removeItem(c.ghost)
         c.ghost, c.ghost_stream = None, None
 
+    def set_mode(self, name: str | Override) -> None:
+        """Render mode override: "auto", "raw", "decimate" or "aggregate" (ValueError else)."""
+        mode = parse_override(name)
+        self.state.mode = self.engine.override = mode
+        index = [o for o, _ in MODE_CHOICES].index(mode)
+        if self.mode_box.currentIndex() != index:
+            self.mode_box.setCurrentIndex(index)
+        self.mode_actions[mode].setChecked(True)
+        self._invalidate()
+
+    def set_decimation(self, name: str | Decimation) -> None:
+        """Decimation method: "minmax" (exact M4, default) or "lttb" (MinMaxLTTB)."""
+        method = Decimation(str(getattr(name, "value", name)).lower())
+        self.state.decimation = self.engine.decimation = method
+        self.decimation_actions[method].setChecked(True)
+        self._invalidate()
+
     def _user_moved_view(self, *_) -> None:
         if self.state.follow:
             self.set_follow(False)
@@ -228,6 +308,7 @@ class ChartDock(QDockWidget):
     def _invalidate(self) -> None:
         for c in self.curves.values():
             c.drawn = ()
+        self.engine.last_draw = None  # a user's change shows at once, even when throttled
 
     # ------------------------------------------------------------ drawing
 
@@ -283,18 +364,21 @@ class ChartDock(QDockWidget):
         x0, x1 = self.plot.getPlotItem().getViewBox().viewRange()[0]
         return x0, min(x1, latest) if self.state.paused else x1
 
-    def refresh(self) -> bool:
-        """Redraw curves whose data or view changed. Returns True if anything was drawn."""
+    def refresh(self, now: float | None = None) -> bool:
+        """Redraw curves whose data, view or plan changed, if the chart's rate allows it this
+        tick (``now``: time.monotonic()). Returns True if anything was drawn."""
+        now = time.monotonic() if now is None else now
         self._bind()
         xr = self._x_range()
         if xr is None:
             return False
         width = max(100, int(self.plot.getPlotItem().getViewBox().width()))
-        drew = False
-        for c in self.curves.values():
-            s = c.stream
-            if s is None:
-                continue
+        live = [(c, s, self._origin(s)) for c in self.curves.values() if (s := c.stream)]
+        views = [(s, xr[0] + o, xr[1] + o) for _, s, o in live]
+        plan = self.engine.plan_frame(views, xr[1] - xr[0], width, now)
+        style = (plan.mode, plan.bucket_s, plan.antialias, self.engine.decimation)
+        keys = {}
+        for c, s, _ in live:
             g = c.ghost_stream
             key = (
                 id(s),
@@ -302,37 +386,82 @@ class ChartDock(QDockWidget):
                 (id(g), g.version) if g is not None else None,
                 xr,
                 width,
+                style,
             )
-            if key == c.drawn:
-                continue
-            pts = self._draw(c.item, s, xr, width)
-            if g is not None and c.ghost is not None:
-                self._draw(c.ghost, g, xr, width)
-            c.drawn = key
-            c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
-            drew = True
-        if drew and self.state.follow:
-            self.plot.getPlotItem().setXRange(xr[0], xr[1] + self.x_lead, padding=0)
-        if drew:
+            if key != c.drawn:
+                keys[c.name] = key
+        if not self.engine.due(now, bool(keys)):
             self._update_mode_label()
-        return drew
+            return False
+        for c, s, origin in live:
+            if c.name not in keys:
+                continue
+            pts = self._draw(c, s, origin, xr, width)
+            g = c.ghost_stream
+            if g is not None and c.ghost is not None:
+                o = self._origin(g)
+                ghost = self.engine.decimated(g, o, xr[0] + o, xr[1] + o, width)
+                c.ghost.setData(ghost.x, ghost.y, connect="finite", antialias=plan.antialias)
+            c.drawn = keys[c.name]
+            c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
+        self.engine.last_draw = now
+        if self.state.follow:
+            self.plot.getPlotItem().setXRange(xr[0], xr[1] + self.x_lead, padding=0)
+        self._update_mode_label()
+        return True
 
-    def _draw(self, item: pg.PlotDataItem, s: Stream, xr: tuple[float, float], width: int):
-        """Fill ``item`` with what ``s`` shows over session-relative range ``xr``."""
-        pts = curve_points(s.ring, self._origin(s), xr[0], xr[1], width)
+    def _draw(
+        self, c: Curve, s: Stream, origin: float, xr: tuple[float, float], width: int
+    ) -> Points:
+        """Fill ``c``'s items with what ``s`` shows over session-relative range ``xr``."""
+        plan = self.engine.plan
+        pts = self.engine.points(s, origin, xr[0] + origin, xr[1] + origin, width)
         if self.state.paused and self._frozen_at is not None:
             pts = pts.clip_to(self._frozen_at)  # what arrived after the pause stays hidden
         finite = bool(np.isfinite(pts.y).all())
-        item.setData(pts.x, pts.y, connect="all" if finite else "finite", skipFiniteCheck=finite)
+        c.item.setData(
+            pts.x,
+            pts.y,
+            connect="all" if finite else "finite",
+            skipFiniteCheck=finite,
+            antialias=plan.antialias,
+        )
+        self._draw_band(c, pts)
         return pts
+
+    def _draw_band(self, c: Curve, pts: Points) -> None:
+        if pts.lo is None or pts.hi is None:
+            if c.band is not None:
+                for item in c.band.items():
+                    self.plot.removeItem(item)
+                c.band = None
+            return
+        if c.band is None:
+            c.band = self.engine.new_band(self.plot.getPlotItem(), c.item.opts["pen"].color())
+        c.band.lower.setData(pts.x, pts.lo, connect="finite")
+        c.band.upper.setData(pts.x, pts.hi, connect="finite")
 
     def _update_mode_label(self) -> None:
         shown = sum(c.points_in_view for c in self.curves.values())
         drawn = sum(c.points_drawn for c in self.curves.values())
-        text = "paused" if self.state.paused else ""
-        if drawn < shown:
-            text = f"{text} decimated {_count(shown)}→{_count(drawn)}".strip()
-        self.mode_label.setText(text)
+        self.engine.points_in_view, self.engine.points_drawn = shown, drawn
+        text = self.engine.label(self.state.paused)
+        if text != self.mode_label.text():
+            self.mode_label.setText(text)
+
+    def report(self) -> dict:
+        """What this chart draws now (for get_stats and tests)."""
+        plan = self.engine.plan
+        return {
+            "title": self.state.title,
+            "mode": plan.mode.value,
+            "override": self.state.mode.value,
+            "throttled": plan.throttled,
+            "points_in_view": sum(c.points_in_view for c in self.curves.values()),
+            "points_drawn": sum(c.points_drawn for c in self.curves.values()),
+            "fps": plan.target_fps,
+            "label": self.mode_label.text(),
+        }
 
     # ------------------------------------------------------------ crosshair
 
@@ -367,10 +496,3 @@ class ChartDock(QDockWidget):
 
 def _fmt(v: float) -> str:
     return "gap" if math.isnan(v) else f"{v:.6g}"
-
-
-def _count(n: int) -> str:
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if n >= div:
-            return f"{n / div:.1f}{suffix}"
-    return str(n)

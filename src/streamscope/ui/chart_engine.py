@@ -1,0 +1,224 @@
+"""How one chart draws each frame: the adaptive policy's plan, carried out with pyqtgraph items.
+
+Why apart from the dock: the dock is about user choices and widgets; this is the per-frame
+loop of measure → :func:`core.policy.step` → draw raw / decimated (pyramid M4 or MinMaxLTTB) /
+aggregated (mean line over a shaded min–max band), at the chart's own, possibly throttled, rate.
+All the numbers come from Qt-free core modules; this only moves them into items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+import numpy as np
+import pyqtgraph as pg
+
+from streamscope.core import lttb
+from streamscope.core.policy import (
+    ChartInput,
+    ChartPolicy,
+    Mode,
+    Override,
+    Plan,
+    PolicySettings,
+    label,
+    should_draw,
+)
+from streamscope.core.rates import RateMeter
+from streamscope.core.store import Stream
+
+
+class Decimation(StrEnum):
+    MINMAX = "minmax"  # pixel-exact M4 from the pyramid
+    LTTB = "lttb"  # MinMaxLTTB: M4, then LTTB down to ~1 point per column
+
+
+MODE_CHOICES: list[tuple[Override, str]] = [
+    (Override.AUTO, "Auto"),
+    (Override.RAW, "Raw"),
+    (Override.DECIMATE, "Decimate"),
+    (Override.AGGREGATE, "Aggregate"),
+]
+DECIMATION_CHOICES: list[tuple[Decimation, str]] = [
+    (Decimation.MINMAX, "Min/max (exact)"),
+    (Decimation.LTTB, "MinMaxLTTB"),
+]
+ANTIALIAS = [bool(pg.getConfigOption("antialias"))]  # the window's choice for new charts
+# Measured frames include Qt's painting of the whole window (~12 ms median offscreen for the
+# demo): one slow frame must not throttle a chart for good, and a 30 fps chart whose frames are
+# ~12 ms may go back to 60. So: 3 blamed frames in a row to step down, back up under 0.7x.
+APP_POLICY = {"over_budget_frames": 3, "headroom_ratio": 0.7}
+BAND_ALPHA = 60  # the min–max band under an aggregated curve: its colour at this alpha
+
+
+def parse_override(name: str | Override) -> Override:
+    """ "auto"/"raw"/"decimate"/"aggregate" (any case) → Override; ValueError otherwise."""
+    try:
+        return Override(str(getattr(name, "value", name)).strip().lower())
+    except ValueError:
+        choices = ", ".join(o.value for o, _ in MODE_CHOICES)
+        raise ValueError(f"unknown render mode {name!r} (one of: {choices})") from None
+
+
+@dataclass(slots=True)
+class Points:
+    """What one curve shows this frame (x session-relative); band edges when aggregated."""
+
+    x: np.ndarray
+    y: np.ndarray
+    in_view: int
+    lo: np.ndarray | None = None
+    hi: np.ndarray | None = None
+
+    def clip_to(self, x_max: float) -> Points:
+        """Without what lies after ``x_max`` (data that arrived after a pause)."""
+        keep = self.x <= x_max
+        if keep.all():
+            return self
+        cut = [a[keep] if a is not None else None for a in (self.lo, self.hi)]
+        return Points(self.x[keep], self.y[keep], self.in_view, *cut)
+
+
+@dataclass(eq=False)
+class Band:
+    """An aggregated curve's min–max band: two invisible edges and the fill between them."""
+
+    lower: pg.PlotDataItem
+    upper: pg.PlotDataItem
+    fill: pg.FillBetweenItem
+
+    def items(self) -> tuple:
+        return self.fill, self.lower, self.upper
+
+
+class ChartEngine:
+    """One chart's policy state, measurements and drawing."""
+
+    def __init__(self, settings: PolicySettings | None = None) -> None:
+        # antialiasing: pyqtgraph's setting (off by default; View menu), dropped when throttled
+        self.policy = ChartPolicy(settings or PolicySettings(antialias=ANTIALIAS[0], **APP_POLICY))
+        self.override = Override.AUTO
+        self.decimation = Decimation.MINMAX
+        self.fps_cap = 60.0
+        s = self.policy.settings
+        self.plan = Plan(Mode.RAW, self.fps_cap, self.fps_cap, s.antialias, False)
+        self.note = ""  # why the drawing differs from what was asked (LTTB unavailable)
+        self.last_draw: float | None = None  # time.monotonic() of the last redraw
+        self.draw_ms: float | None = None  # last measured: this chart's setData + paint
+        self.points_in_view = 0  # over all curves, last frame
+        self.points_drawn = 0
+        self._pending: tuple[float | None, float | None] = (None, None)
+        self._rates = RateMeter()
+
+    # ------------------------------------------------------------ measure and plan
+
+    def measured(self, frame_ms: float | None, draw_ms: float | None) -> None:
+        """The last frame's cost (whole frame, and this chart's share; None: not drawn).
+
+        The render clock calls it; tests may call it to force throttling deterministically.
+        """
+        self._pending = (frame_ms, draw_ms)
+        if draw_ms is not None:
+            self.draw_ms = draw_ms
+
+    def plan_frame(
+        self, views: list[tuple[Stream, float, float]], window_s: float, width: int, now: float
+    ) -> Plan:
+        """Step the policy with the last frame's cost and this frame's volume and rates.
+
+        ``views``: each curve's stream and its visible range in stream time.
+        """
+        in_view = 0
+        rates, updates = [], []
+        for stream, t0, t1 in views:
+            i0, i1 = stream.ring.range_indices(t0, t1)
+            in_view = max(in_view, i1 - i0)
+            rates.append(self._rates.rate(stream, stream.ring.total, now))
+            updates.append(self._rates.rate((stream, "v"), stream.version, now))
+        self._rates.forget({s for s, _, _ in views} | {(s, "v") for s, _, _ in views})
+        frame_ms, draw_ms = self._pending
+        self._pending = (None, None)
+        self.plan = self.policy.step(
+            ChartInput(
+                frame_ms=frame_ms,
+                draw_ms=draw_ms,
+                sample_rates=tuple(rates),
+                update_rates=tuple(updates),
+                points_in_view=in_view,
+                window_s=window_s,
+                width_px=width,
+                override=self.override,
+                fps_cap=self.fps_cap,
+            )
+        )
+        return self.plan
+
+    def set_antialias(self, on: bool) -> None:
+        """The user's preference; a throttled chart still draws without it."""
+        self.policy.settings = replace(self.policy.settings, antialias=on)
+
+    def due(self, now: float, dirty: bool) -> bool:
+        """Whether this tick redraws: something changed and the chart's rate allows it."""
+        return should_draw(now, self.last_draw, self.plan, dirty)
+
+    def label(self, paused: bool) -> str:
+        text = label(self.plan, self.points_in_view, self.points_drawn)
+        if self.override is not Override.AUTO:
+            text += f" · {self.override.value} (set)"
+        if self.note:
+            text += f" · {self.note}"
+        return f"paused · {text}" if paused else text
+
+    # ------------------------------------------------------------ points
+
+    def points(self, stream: Stream, origin: float, t0: float, t1: float, width: int) -> Points:
+        """What ``stream`` shows over [t0, t1] (stream time) under the current plan."""
+        mode, bucket = self.plan.mode, self.plan.bucket_s
+        if mode is Mode.AGGREGATED and bucket:
+            return self._aggregated(stream, origin, t0, t1, bucket)
+        if mode is Mode.RAW:
+            return _raw(stream, origin, t0, t1)
+        return self.decimated(stream, origin, t0, t1, width)
+
+    def decimated(self, stream: Stream, origin: float, t0: float, t1: float, width: int) -> Points:
+        pyr = stream.pyramid()
+        x, y = pyr.query(stream.ring, t0, t1, width)
+        self.note = ""
+        if self.decimation is Decimation.LTTB:
+            if lttb.available():
+                x, y = lttb.minmax_lttb(x, y, width)
+            else:
+                self.note = "MinMaxLTTB unavailable (pip install tsdownsample): min/max"
+        return Points(x - origin, y, pyr.last_stats.points_in_view)
+
+    def _aggregated(
+        self, stream: Stream, origin: float, t0: float, t1: float, bucket: float
+    ) -> Points:
+        agg = stream.pyramid().aggregate(stream.ring, t0, t1, bucket)
+        i0, i1 = stream.ring.range_indices(t0, t1)
+        return Points(agg.centers - origin, agg.mean, i1 - i0, agg.min, agg.max)
+
+    # ------------------------------------------------------------ bands
+
+    @staticmethod
+    def new_band(plot: pg.PlotItem, color) -> Band:
+        edge = pg.mkPen(None)
+        lower, upper = pg.PlotDataItem(pen=edge), pg.PlotDataItem(pen=edge)
+        fill_color = pg.mkColor(color)
+        fill_color.setAlpha(BAND_ALPHA)
+        band = Band(lower, upper, pg.FillBetweenItem(lower, upper, brush=pg.mkBrush(fill_color)))
+        for item in band.items():
+            item.setZValue(-2)
+            plot.addItem(item, ignoreBounds=item is band.fill)
+        return band
+
+
+def _raw(stream: Stream, origin: float, t0: float, t1: float) -> Points:
+    """Every stored sample in view, plus one either side so the line reaches the edges."""
+    ring = stream.ring
+    i0, i1 = ring.range_indices(t0, t1)
+    a, b = max(i0 - 1, 0), min(i1 + 1, len(ring))
+    y = ring.v[a:b].copy()
+    y[~np.isfinite(y)] = np.nan
+    return Points(ring.t[a:b] - origin, y, i1 - i0)

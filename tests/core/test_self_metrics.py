@@ -1,0 +1,44 @@
+"""The app's own metrics: a StreamScope session that does not count as ingest."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from streamscope.core import self_metrics as sm
+from streamscope.core.store import Store
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def session_opened(self, session) -> None:
+        self.seen.append(session.name)
+
+    def session_ended(self, session) -> None:
+        self.seen.append("end")
+
+    def samples_added(self, session, name, t, v) -> None:
+        self.seen.append(name)
+
+
+def test_metrics_are_streams_of_a_streamscope_session_not_ingest() -> None:
+    store = Store()
+    sink = Sink()
+    store.add_sink(sink)
+    game = store.open_session("Game")
+    metrics = sm.SelfMetrics(store, start=100.0, interval=0.5)
+    assert not metrics.due(100.2) and metrics.due(100.5)
+    store.append(game.id, "fps", np.arange(1000.0), np.ones(1000))
+    metrics.publish(100.5, fps=58.0, frame_ms=4.5)
+    assert metrics.ingest_rate == 2000.0  # 1000 samples in 0.5 s
+    assert store.total_samples == 1000  # the metrics themselves are not samples in
+    metrics.publish(101.0, fps=60.0, frame_ms=5.0)
+    assert metrics.ingest_rate == 0.0
+    (session,) = [s for s in store.sessions.values() if s.name == sm.SESSION]
+    assert session.internal and session.live
+    fps = session.streams[sm.FPS]
+    assert fps.ring.t.tolist() == [0.5, 1.0] and fps.ring.v.tolist() == [58.0, 60.0]
+    assert session.streams[sm.DROPPED].ring.v[-1] == 0.0
+    assert sink.seen == ["Game — Play #1", "fps"]  # the recorder never sees the app's session
+    assert store.find("fps").session_id == game.id  # no clash with a game's "fps"
