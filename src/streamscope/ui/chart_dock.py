@@ -170,7 +170,8 @@ class ChartDock(QDockWidget):
         self.grid = CheapGrid(item)  # not showGrid: its alpha-blended axis grid cost ~5x more
         item.setLabel("bottom", "time since session start", units="s")
         item.setClipToView(False)
-        self.legend = item.addLegend(offset=(8, 8))
+        # a dimmed backing keeps the names readable where a curve passes under the legend
+        self.legend = item.addLegend(offset=(8, 8), brush=pg.mkBrush(0, 0, 0, 170))
         vb = item.getViewBox()
         vb.setAutoVisible(y=True)
         vb.enableAutoRange(axis="y")
