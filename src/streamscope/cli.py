@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "streamscope.recording_cli:main",  # recording -> CSV, or a summary
     "soak": "streamscope.soak:main",  # long run: prints RSS and frame time
     "bench-analysis": "streamscope.analysis_bench:main",  # analysis cost per frame
+    "bench": "streamscope.bench.cli:main",  # issue 3: render, ingest, latency, memory figures
 }
 SNAPSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg")
 
