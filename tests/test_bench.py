@@ -32,15 +32,15 @@ def test_quick_bench_prints_every_section(tmp_path):
         assert title in out, f"{title} missing:\n{out}"
     for size in ("10,000", "100,000", "1,000,000"):  # a row per size, three variants each
         assert re.search(rf"^\s*{size}(\s+{NUMBER} /\s+{NUMBER}){{3}}", out, re.M), out
-    for form in ("Unity JSON", "columnar JSON", "binary"):
+    for form in ("Unity JSON, 1 sample", "Unity JSON, 100 per", "columnar JSON", "binary"):
         assert re.search(rf"^{form}.*?\s{NUMBER}\s", out, re.M), out
     assert re.search(rf"p50 {NUMBER} ms\s+p95 {NUMBER} ms", out), out
     assert re.search(rf"RSS {NUMBER} MB empty -> {NUMBER} MB", out), out
     verdicts = re.findall(r"^(PASS|MISS|n/a )\s", out, re.M)
-    assert len(verdicts) == 8 and "n/a " not in verdicts, out
+    assert len(verdicts) == 10 and "n/a " not in verdicts, out
     doc = orjson.loads(out_json.read_bytes())
     assert {"render", "ingest", "latency", "memory", "targets"} <= doc.keys()
-    assert len(doc["render"]) == 9 and len(doc["ingest"]) == 3
+    assert len(doc["render"]) == 9 and len(doc["ingest"]) == 4
 
 
 def test_only_rejects_an_unknown_section():

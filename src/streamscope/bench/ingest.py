@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-FORMS = ("unity", "series", "binary")
+FORMS = ("unity", "unity-array", "series", "binary")
 FORM_LABELS = {
     "unity": "Unity JSON, 1 sample/frame",
+    "unity-array": "Unity JSON, 100 per frame",
     "series": "columnar JSON, 1000/frame",
     "binary": "binary, 1000/frame",
 }

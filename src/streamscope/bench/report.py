@@ -138,9 +138,9 @@ def targets(
             )
         )
     rows = {r.form: r for r in ingest or []}
-    for form, need in (("unity", UNITY_RATE), ("binary", BINARY_RATE)):
+    for form, need in (("unity", UNITY_RATE), ("unity-array", UNITY_RATE), ("binary", BINARY_RATE)):
         r = rows.get(form)
-        name = FORM_LABELS[form].split(",")[0]
+        name = FORM_LABELS[form]
         out.append(
             Target(
                 f"ingest {name} >= {need:,.0f} samples/s",

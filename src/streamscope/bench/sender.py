@@ -34,7 +34,8 @@ from websockets.uri import parse_uri
 
 from streamscope.core import protocol
 
-FORMS = ("unity", "series", "binary")
+FORMS = ("unity", "unity-array", "series", "binary")
+UNITY_ARRAY = 100  # Unity packets per message in the "unity-array" form
 BATCH = 1000  # samples per columnar / binary message (as loadgen's full speed)
 UNITY_CHUNK = 2000  # Unity packets written per sendall
 DT = 1e-5  # sample spacing of the generated streams, seconds
@@ -157,6 +158,22 @@ def unity_chunk(s: Streams) -> bytes:
     return b"".join(frames)
 
 
+def unity_array_chunk(s: Streams) -> bytes:
+    """``UNITY_CHUNK`` Unity packets as JSON arrays of ``UNITY_ARRAY`` (protocol v1 takes an
+    array of packets in one frame: how a client that batches per game frame sends)."""
+    per = UNITY_CHUNK // len(s.names)
+    frames = []
+    for name in s.names:
+        t, v = s.take(name, per)
+        packets = [
+            b'{"streamId":"%s","timestamp":%r,"value":%r}' % (name.encode(), a, b)
+            for a, b in zip(t.tolist(), v.tolist(), strict=True)
+        ]
+        for i in range(0, len(packets), UNITY_ARRAY):
+            frames.append(ws_frame(b"[" + b",".join(packets[i : i + UNITY_ARRAY]) + b"]", True))
+    return b"".join(frames)
+
+
 def batch_chunk(s: Streams, form: str) -> bytes:
     """One columnar JSON or binary message per stream, ``BATCH`` samples each."""
     out = []
@@ -177,6 +194,9 @@ def full_speed(conn: Connection, form: str, names: list[str], stop: list[bool]) 
         if form == "unity":
             conn.send(unity_chunk(s))
             frames += UNITY_CHUNK // len(names) * len(names)
+        elif form == "unity-array":
+            conn.send(unity_array_chunk(s))
+            frames += -(-(UNITY_CHUNK // len(names)) // UNITY_ARRAY) * len(names)
         else:
             conn.send(batch_chunk(s, form))
             frames += len(names)
