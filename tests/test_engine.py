@@ -83,13 +83,16 @@ def test_auto_goes_raw_decimated_throttled_aggregated_and_says_so(window, store)
     assert text.startswith("aggregated ") and " buckets" in text and "throttled 15 fps" in text
     band = chart.curves["sig"].band
     assert band is not None
-    bx, lo = (np.asarray(a) for a in band.lower.getData())
-    _, hi = (np.asarray(a) for a in band.upper.getData())
+    bx, lo, hi = band.x, band.lo, band.hi
     _, mean = drawn(chart, "sig")
     assert len(bx) > 50 and len(bx) == len(mean)
     ok = np.isfinite(mean)
     assert np.all(lo[ok] <= mean[ok]) and np.all(mean[ok] <= hi[ok]) and np.any(lo[ok] < hi[ok])
     assert band.fill in chart.plot.getPlotItem().items
+    fx, fy = (np.asarray(a) for a in band.fill.getData())  # one vertical segment per bucket
+    lines = int(band.width_px)  # 1 px lines per bucket
+    assert lines >= 1 and len(fx) == 2 * lines * np.count_nonzero(np.isfinite(lo) & np.isfinite(hi))
+    assert np.array_equal(fy[1::2], np.repeat(hi[np.isfinite(hi)], lines))
 
 
 def test_throttled_chart_skips_ticks_until_its_rate_is_due(window, store):

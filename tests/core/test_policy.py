@@ -62,7 +62,7 @@ def test_aggregate_only_with_huge_volume_and_lasting_overload() -> None:
     assert plans[-1].mode is Mode.DECIMATED and plans[-1].target_fps == 30
     plans = frames(policy, BIG, [40.0])  # over the 30 fps budget too: 15 fps, aggregate
     assert plans[-1].mode is Mode.AGGREGATED and plans[-1].target_fps == 15
-    assert plans[-1].bucket_s == 0.01  # 10 s over 1200 px: 8.3 ms -> 10 ms buckets
+    assert plans[-1].bucket_s == 0.05  # 10 s over 1200 px, 4 px a bucket: 33 ms -> 50 ms
     # a small volume never aggregates, however overloaded
     small = ChartPolicy()
     plans = frames(small, replace(BIG, points_in_view=100_000, sample_rates=(2000.0,)), [500.0] * 5)
@@ -189,7 +189,7 @@ def test_override_fixes_the_mode(override: Override, inp: ChartInput, mode: Mode
 
 def test_override_aggregate_has_a_bucket() -> None:
     plan = ChartPolicy().step(replace(SMALL, override=Override.AGGREGATE))
-    assert plan.bucket_s == 0.1  # 50 s at 10 Hz on 1200 px: 41.7 ms -> period 100 ms
+    assert plan.bucket_s == 0.2  # 50 s on 1200 px, 4 px a bucket: 167 ms -> 200 ms
 
 
 def test_user_override_beats_the_aggregation_latch() -> None:

@@ -125,6 +125,7 @@ def bench_streamscope(app, d: Data, loop_args: dict) -> RenderRow:
     counter = PaintCounter([dock.plot.viewport()])
     clock = window.clock
     pos = [d.n]
+    modes: dict[str, int] = {}  # the engine's plans over the run (a mode change costs frames)
 
     def frame(_: int) -> float:
         a = pos[0]
@@ -141,6 +142,9 @@ def bench_streamscope(app, d: Data, loop_args: dict) -> RenderRow:
             clock.tick()
             ms = (time.perf_counter() - t0) * 1e3
             if clock.frames > frames or time.monotonic() > deadline:
+                r = dock.report()
+                plan = r["mode"] + (f" {r['fps']} fps" if r["throttled"] else "")
+                modes[plan] = modes.get(plan, 0) + 1
                 return ms
             app.processEvents()
             time.sleep(0.001)
@@ -153,6 +157,8 @@ def bench_streamscope(app, d: Data, loop_args: dict) -> RenderRow:
         window.close()
         window.deleteLater()
         app.processEvents()
+    plans = ", ".join(f"{m} x{n}" for m, n in modes.items())
+    note = "; ".join(x for x in (note, plans) if x)
     return _row("streamscope", d, curves, times, paints, note)
 
 
@@ -160,12 +166,15 @@ def bench_pyqtgraph(app, d: Data, downsample: bool, loop_args: dict) -> RenderRo
     import pyqtgraph as pg
 
     from streamscope.bench.paint import PaintCounter
+    from streamscope.ui.grid import CheapGrid
 
     w = pg.PlotWidget()
     w.resize(PLOT_WIDTH, PLOT_HEIGHT)
     w.show()
     item = w.getPlotItem()
-    item.showGrid(x=True, y=True, alpha=0.25)  # as the app's charts
+    # the app's charts' grid, so the comparison is about drawing the curves (pyqtgraph's own
+    # alpha-blended showGrid alone costs 20-50 ms a frame offscreen here)
+    CheapGrid(item)  # the view box keeps it
     if downsample:
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)

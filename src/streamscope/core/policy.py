@@ -69,6 +69,8 @@ class PolicySettings:
     aggregate_points: int = 2_000_000  # volume (points in view) that may justify aggregation
     aggregate_after_steps: int = 2  # ...once decimation has cost this many rungs
     aggregate_exit_ratio: float = 0.5  # leave aggregation below this x aggregate_points
+    aggregate_px_per_bucket: float = 4.0  # buckets this wide at least: a band of one bucket
+    # per pixel costs more to fill than the decimated line it replaces
     antialias: bool = True  # the user's preference; dropped while the chart is throttled
 
 
@@ -169,7 +171,8 @@ def step(state: ChartState, inp: ChartInput, settings: PolicySettings) -> tuple[
     bucket = None
     if mode is Mode.AGGREGATED and inp.window_s > 0:
         rate = max(inp.sample_rates, default=0.0)
-        bucket = choose_bucket(0.0, inp.window_s, max(inp.width_px, 1), rate)
+        columns = max(int(inp.width_px / settings.aggregate_px_per_bucket), 1)
+        bucket = choose_bucket(0.0, inp.window_s, columns, rate)
     plan = Plan(
         mode=mode,
         target_fps=rungs[state.level],

@@ -439,8 +439,10 @@ class ChartDock(QDockWidget):
             return
         if c.band is None:
             c.band = self.engine.new_band(self.plot.getPlotItem(), c.item.opts["pen"].color())
-        c.band.lower.setData(pts.x, pts.lo, connect="finite")
-        c.band.upper.setData(pts.x, pts.hi, connect="finite")
+        vb = self.plot.getPlotItem().getViewBox()
+        x0, x1 = vb.viewRange()[0]
+        bucket = self.engine.plan.bucket_s or 0.0
+        c.band.set(pts.x, pts.lo, pts.hi, vb.width() * bucket / max(x1 - x0, 1e-12))
 
     def _update_mode_label(self) -> None:
         shown = sum(c.points_in_view for c in self.curves.values())

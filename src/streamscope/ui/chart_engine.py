@@ -8,11 +8,12 @@ All the numbers come from Qt-free core modules; this only moves them into items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 
 from streamscope.core import lttb
 from streamscope.core.policy import (
@@ -49,6 +50,7 @@ ANTIALIAS = [bool(pg.getConfigOption("antialias"))]  # the window's choice for n
 # demo): one slow frame must not throttle a chart for good, and a 30 fps chart whose frames are
 # ~12 ms may go back to 60. So: 3 blamed frames in a row to step down, back up under 0.7x.
 APP_POLICY = {"over_budget_frames": 3, "headroom_ratio": 0.7}
+MAX_BAND_LINES = 17  # 1 px lines per bucket at the most (buckets are ~4 px wide)
 BAND_ALPHA = 60  # the min–max band under an aggregated curve: its colour at this alpha
 
 
@@ -82,14 +84,43 @@ class Points:
 
 @dataclass(eq=False)
 class Band:
-    """An aggregated curve's min–max band: two invisible edges and the fill between them."""
+    """An aggregated curve's min–max band, drawn as one vertical segment per bucket as wide as
+    the bucket: it reads as a filled band but costs a line draw. A filled polygon between two
+    curves (FillBetweenItem) cost ~3 ms per curve per frame offscreen, more than the
+    aggregation saved."""
 
-    lower: pg.PlotDataItem
-    upper: pg.PlotDataItem
-    fill: pg.FillBetweenItem
+    fill: pg.PlotCurveItem
+    color: QColor
+    x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    lo: np.ndarray = field(default_factory=lambda: np.empty(0))
+    hi: np.ndarray = field(default_factory=lambda: np.empty(0))
+    width_px: float = 0.0
 
     def items(self) -> tuple:
-        return self.fill, self.lower, self.upper
+        return (self.fill,)
+
+    def set(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, bucket_px: float) -> None:
+        """Show [lo, hi] around each x; ``bucket_px``: a bucket's width on screen.
+
+        Each bucket becomes 1 px vertical lines, one more than it has pixels, so they cover
+        it whatever the rounding: a wide pen would go through Qt's stroker (slower than the
+        fill it replaces), thin cosmetic lines are the fast path. The colour is opaque (the
+        band's colour over the chart background) so lines that land on the same pixel do not
+        show as darker stripes."""
+        self.x, self.lo, self.hi = x, lo, hi
+        n = int(min(np.ceil(max(bucket_px, 1.0)) + 1, MAX_BAND_LINES))
+        if self.width_px == 0.0:
+            self.fill.setPen(pg.mkPen(self.color, width=1))
+        self.width_px = float(n)
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        xb, lob, hib = x[ok], lo[ok], hi[ok]
+        if len(xb) > 1:
+            step = float(np.median(np.diff(xb))) / n
+            xb = (xb[:, None] + (np.arange(n) - (n - 1) / 2) * step).ravel()
+            lob, hib = np.repeat(lob, n), np.repeat(hib, n)
+        xs = np.repeat(xb, 2)
+        ys = np.column_stack((lob, hib)).ravel()
+        self.fill.setData(xs, ys, connect="pairs", skipFiniteCheck=True)
 
 
 class ChartEngine:
@@ -203,14 +234,13 @@ class ChartEngine:
 
     @staticmethod
     def new_band(plot: pg.PlotItem, color) -> Band:
-        edge = pg.mkPen(None)
-        lower, upper = pg.PlotDataItem(pen=edge), pg.PlotDataItem(pen=edge)
-        fill_color = pg.mkColor(color)
-        fill_color.setAlpha(BAND_ALPHA)
-        band = Band(lower, upper, pg.FillBetweenItem(lower, upper, brush=pg.mkBrush(fill_color)))
-        for item in band.items():
-            item.setZValue(-2)
-            plot.addItem(item, ignoreBounds=item is band.fill)
+        c, bg = pg.mkColor(color), pg.mkColor(pg.getConfigOption("background"))
+        a = BAND_ALPHA / 255  # the colour at that alpha over the background, made opaque
+        rgb = zip(c.getRgb()[:3], bg.getRgb()[:3], strict=True)
+        mix = [round(a * x + (1 - a) * y) for x, y in rgb]
+        band = Band(pg.PlotCurveItem(antialias=False), QColor(*mix))
+        band.fill.setZValue(-2)
+        plot.addItem(band.fill)  # in the bounds: auto-range keeps the whole band in view
         return band
 
 

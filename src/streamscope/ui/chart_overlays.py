@@ -65,8 +65,9 @@ class ChartOverlays:
         self._alerts_key: tuple = ()
         self._highlight_until = 0.0
 
+        # small and thin: a noisy 1 kHz stream marks dozens of samples per window
         self.marks = pg.ScatterPlotItem(
-            size=11, pen=pg.mkPen(ANOMALY_COLOR, width=2), brush=None, symbol="o"
+            size=7, pen=pg.mkPen(ANOMALY_COLOR, width=1.5), brush=None, symbol="o"
         )
         self.marks.setZValue(20)
         self.alert_marks = pg.ScatterPlotItem(
