@@ -297,3 +297,46 @@ def test_render_mode_override_survives_a_layout_round_trip(qtbot, store, tmp_pat
     assert restored.mode_box.currentText() == "Aggregate"  # the selector shows it too
     assert restored.mode_actions[restored.state.mode].isChecked()
     assert auto.state.mode == "auto"
+
+
+def test_a_first_demo_run_charts_the_demo_streams_and_a_plain_start_shows_none(qtbot, qloop):
+    plain = start(qloop)  # no last layout, no --demo: the empty chart area and its hint
+    qtbot.addWidget(plain.window)
+    empty = plain.window.charts == [] and not plain.window.analysis.xy_docks
+    qloop.run_until_complete(plain.stop())
+    assert empty
+    last_layout_path().unlink()  # as on a first run
+
+    scope = start(qloop, demo=True)
+    qtbot.addWidget(scope.window)
+    try:
+        charts = scope.window.charts
+        assert len(charts) == 4 and len(scope.window.analysis.xy_docks) == 1
+        xy = scope.window.analysis.xy_docks[0]
+        wanted = {n for c in charts for n in c.curves} | {xy.x_name, xy.y_name}
+        wanted |= set(scope.window.analysis.tiles.tiles)
+        # every stream the demo layout names is one the demo sends, and each chart draws it
+        loop_until(
+            qloop,
+            lambda: (
+                wanted <= set(scope.store.stream_names())
+                and all(c.report()["points_in_view"] > 0 for c in charts)
+            ),
+            20,
+            f"the demo's streams {sorted(wanted)} charted",
+        )
+    finally:
+        qloop.run_until_complete(scope.stop())
+
+
+def test_a_chart_too_narrow_for_its_buttons_still_shows_its_mode_in_full(qtbot, store):
+    window = make_window(qtbot, store)
+    chart = window.new_chart(["fps"])
+    window.resize(500, 400)
+    window.show()
+    s = store.open_session("Game")
+    store.append(s.id, "fps", np.arange(100.0), np.ones(100))
+    assert chart.refresh() and chart.mode_label.text().startswith("raw ")
+    badge = chart.mode_label.geometry()
+    assert chart.mode_label.isVisibleTo(chart.plot) and chart.plot.rect().contains(badge)
+    assert badge.width() >= chart.mode_label.sizeHint().width()

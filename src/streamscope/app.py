@@ -21,6 +21,7 @@ from streamscope.core.store import (
 )
 
 log = logging.getLogger(__name__)
+DEMO_LAYOUT = "layouts/demo.json"  # in resources/: what a first --demo run shows
 
 
 @dataclass
@@ -205,12 +206,13 @@ class StreamScope:
         }
 
     def _file_options(self) -> None:
-        """--layout (or the last layout), --open, --record: see ui/file_actions.py."""
+        """--layout (or the last layout; the demo layout on a first --demo run), --open,
+        --record: see ui/file_actions.py."""
         o, files = self.options, self.window.file_actions
         if o.layout:
             files.load_layout(Path(o.layout))  # a bad file: reported, default layout used
-        elif not o.plots:
-            files.restore_last_layout()
+        elif not o.plots and not files.restore_last_layout() and o.demo:
+            self._demo_layout()
         for path in o.open:
             files.open_recording(Path(path))
         if o.record:
@@ -220,6 +222,15 @@ class StreamScope:
                 files.start_recording(Path(o.record), raise_errors=True)
             except RecordingError as e:
                 raise StartupError(str(e)) from None
+
+    def _demo_layout(self) -> None:
+        """A first ``--demo`` run shows the demo's streams charted, not an empty window."""
+        from streamscope.resources import ResourceNotFound, resource_path
+
+        try:
+            self.window.file_actions.load_layout(resource_path(DEMO_LAYOUT))
+        except ResourceNotFound as e:  # a broken install: say so, start without charts
+            log.warning("%s", e)
 
     async def stop(self) -> None:
         self._stop_demo.set()

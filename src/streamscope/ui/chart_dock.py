@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -71,11 +70,36 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
     """A plot that accepts streams dragged from the browser."""
 
     streamsDropped = Signal(QMimeData)
+    badge: QLabel | None = None  # set in __init__; pyqtgraph resizes the view before that
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.setAcceptDrops(True)
         self.paint_ms = 0.0  # painting time since the render clock last took it
+        # The chart's mode and draw rate, in the plot's top-right corner: in the header it was
+        # cut off as soon as a chart was narrower than its buttons.
+        self.badge = QLabel(self)
+        self.badge.setTextFormat(Qt.TextFormat.PlainText)
+        self.badge.setStyleSheet(
+            "color: #b0b0b0; background: #1c1c1c; padding: 1px 5px; border-radius: 3px"
+        )
+        self.badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.badge.setToolTip("How this chart draws now, and at what rate")
+        self.badge.hide()
+
+    def set_badge(self, text: str) -> None:
+        self.badge.setText(text)
+        self.badge.setVisible(bool(text))
+        self.badge.adjustSize()
+        self._place_badge()
+
+    def _place_badge(self) -> None:
+        if self.badge is not None:
+            self.badge.move(max(0, self.width() - self.badge.width() - 6), 4)
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self._place_badge()
 
     def paintEvent(self, ev) -> None:
         """Timed: painting is most of a chart's real cost, and it happens after setData."""
@@ -142,13 +166,6 @@ class ChartDock(QDockWidget):
         self.ghost_btn.toggled.connect(self.set_ghost)
         self.readout = QLabel("")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
-        self.mode_label = QLabel("")
-        self.mode_label.setStyleSheet("color: gray")
-        self.mode_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.mode_label.setToolTip("How this chart draws now, and at what rate")
-        # its text changes every frame: it must never widen the chart (or the window)
-        self.mode_label.setMinimumWidth(40)
-        self.mode_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.mode_box = QComboBox()
         for _, text in MODE_CHOICES:
             self.mode_box.addItem(text)
@@ -160,11 +177,11 @@ class ChartDock(QDockWidget):
         for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn):
             bar.addWidget(w)
         bar.addWidget(self.readout, 1)
-        bar.addWidget(self.mode_label)
         bar.addWidget(self.mode_box)
         lay.addLayout(bar)
 
         self.plot = DropPlotWidget()
+        self.mode_label = self.plot.badge  # a child of the plot: it never widens the chart
         self.plot.streamsDropped.connect(self.handle_drop)
         item = self.plot.getPlotItem()
         self.grid = CheapGrid(item)  # not showGrid: its alpha-blended axis grid cost ~5x more
@@ -450,7 +467,7 @@ class ChartDock(QDockWidget):
         self.engine.points_in_view, self.engine.points_drawn = shown, drawn
         text = self.engine.label(self.state.paused)
         if text != self.mode_label.text():
-            self.mode_label.setText(text)
+            self.plot.set_badge(text)
 
     def report(self) -> dict:
         """What this chart draws now (for get_stats and tests)."""
