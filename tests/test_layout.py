@@ -284,10 +284,12 @@ def test_render_mode_override_survives_a_layout_round_trip(qtbot, store, tmp_pat
     auto = first.new_chart(["score"])
     for mode, dock in forced.items():
         dock.set_mode(mode)
+    auto.set_decimation("lttb")
     path = tmp_path / "layout.json"
     assert first.file_actions.save_layout(path)
     saved = json.loads(path.read_text())
     assert [c["mode"] for c in saved["charts"]] == ["raw", "aggregate", "auto"]
+    assert [c["decimation"] for c in saved["charts"]] == ["minmax", "minmax", "lttb"]
 
     second = make_window(qtbot, Store())
     assert second.file_actions.load_layout(path)
@@ -297,6 +299,11 @@ def test_render_mode_override_survives_a_layout_round_trip(qtbot, store, tmp_pat
     assert restored.mode_box.currentText() == "Aggregate"  # the selector shows it too
     assert restored.mode_actions[restored.state.mode].isChecked()
     assert auto.state.mode == "auto"
+    lttb = next(d for d in second.charts if "score" in d.curves)
+    assert (
+        lttb.engine.decimation.value == "lttb"
+        and lttb.decimation_actions[lttb.engine.decimation].isChecked()
+    )
 
 
 def test_a_first_demo_run_charts_the_demo_streams_and_a_plain_start_shows_none(qtbot, qloop):

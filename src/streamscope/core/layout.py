@@ -45,6 +45,7 @@ class ChartLayout:
     paused: bool = False
     mode: str | None = None  # the render engine's per-chart override, if it has one
     colors: dict[str, str] = field(default_factory=dict)  # stream name -> "#rrggbb"
+    decimation: str | None = None  # "minmax" or "lttb"; None = the chart's default
 
 
 @dataclass
@@ -77,6 +78,7 @@ def dump_layout(layout: Layout) -> bytes:
                 "paused": c.paused,
                 "mode": c.mode,
                 "colors": dict(c.colors),
+                "decimation": c.decimation,
             }
             for c in layout.charts
         ],
@@ -157,6 +159,7 @@ def _chart(raw: dict[str, Any], i: int, where: str) -> ChartLayout:
         colors={k: v for k, v in colors.items() if isinstance(k, str) and isinstance(v, str)}
         if isinstance(colors, dict)
         else {},
+        decimation=raw.get("decimation") if isinstance(raw.get("decimation"), str) else None,
     )
 
 

@@ -39,6 +39,7 @@ def curve_colors(dock: ChartDock) -> dict[str, str]:
 def capture_chart(dock: ChartDock) -> ChartLayout:
     state = dock.state
     mode = getattr(state, "mode", None)
+    decimation = getattr(state, "decimation", None)
     return ChartLayout(
         id=dock.objectName(),
         title=state.title,
@@ -48,6 +49,7 @@ def capture_chart(dock: ChartDock) -> ChartLayout:
         paused=state.paused,
         mode=str(getattr(mode, "value", mode)) if mode is not None else None,
         colors=curve_colors(dock),
+        decimation=str(getattr(decimation, "value", decimation)) if decimation else None,
     )
 
 
@@ -78,6 +80,9 @@ def apply_chart(dock: ChartDock, chart: ChartLayout) -> None:
                 setter(chart.mode)
         elif hasattr(dock.state, "mode"):
             dock.state.mode = chart.mode
+    if chart.decimation is not None and callable(getattr(dock, "set_decimation", None)):
+        with contextlib.suppress(ValueError, KeyError, TypeError):  # unknown: keep default
+            dock.set_decimation(chart.decimation)
     for name, color in chart.colors.items():
         set_curve_color(dock, name, color)
 
