@@ -273,3 +273,32 @@ def test_chart_grid_is_the_cheap_one_at_the_major_ticks(window, store):
     assert len(vertical) >= 3 and all(x0 <= x <= x1 for x in vertical)
     assert any(ln.y1() == ln.y2() for ln in lines)  # and horizontal ones
     assert chart.grid.zValue() < chart.curves["sig"].item.zValue()
+
+
+def test_a_frame_that_moves_the_y_range_is_painted_once_and_then_rests(window, store, qapp):
+    """pyqtgraph settles auto-range at the start of a paint and paints again if it moved; and
+    a 1:1 XY plot whose axes could shrink back kept repainting forever."""
+    from streamscope.bench.paint import PaintCounter
+
+    chart = window.new_chart(["sig"])
+    xy = window.analysis.new_xy("sig", "sig2")
+    t = np.arange(500) * 0.01
+    store.append("g1", "sig", t, np.sin(t))
+    store.append("g1", "sig2", t, np.cos(t))
+    counter = PaintCounter([chart.plot.viewport(), xy.plot.viewport()])
+    try:
+        for _ in range(3):  # first frames: docks, axes and layout settle
+            window.clock.tick()
+            counter.settle(qapp)
+        before = chart.plot.getPlotItem().getViewBox().viewRange()[1]
+        for name in ("sig", "sig2"):  # a sample beyond the y range shown (not an outlier)
+            store.append("g1", name, np.array([5.1]), np.array([1.3]))
+        window.clock.tick()
+        paints = counter.settle(qapp)
+        assert chart.plot.getPlotItem().getViewBox().viewRange()[1][1] > before[1] >= 1.0
+        assert paints == 2  # each of the two plots painted once, not twice
+        for _ in range(20):
+            qapp.processEvents()
+        assert counter.settle(qapp) == 0  # and nothing repaints while nothing changes
+    finally:
+        counter.close()

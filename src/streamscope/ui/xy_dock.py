@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from streamscope.core.analysis.align import METHODS, align_xy
 from streamscope.core.store import Store
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
+from streamscope.ui.grid import CheapGrid
 
 WINDOWS: list[tuple[str, float | None]] = [
     ("5 s", 5.0),
@@ -104,7 +105,12 @@ class XYDock(QDockWidget):
         self.plot = _DropPlot()
         self.plot.streamsDropped.connect(self.handle_drop)
         item = self.plot.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.25)
+        self.grid = CheapGrid(item)  # as the charts: pyqtgraph's grid repaints both axes
+        # Axes that only ever widen: with the 1:1 aspect lock, a tick label that changes an
+        # axis's width changes the view's, hence the range, hence the labels again; allowed to
+        # shrink back, that loop repainted the plot on every pass of the event loop.
+        for name in ("left", "bottom"):
+            item.getAxis(name).setStyle(autoReduceTextSpace=False)
         self.trail = item.plot([], [], pen=pg.mkPen(TRAIL, width=1))
         self.start_dot = pg.ScatterPlotItem(size=7, brush=pg.mkBrush("#90a4ae"), pen=None)
         self.head = pg.ScatterPlotItem(size=13, brush=pg.mkBrush(HEAD), pen=pg.mkPen("k", width=1))
@@ -224,6 +230,7 @@ class XYDock(QDockWidget):
             self.head.setData([], [])
             self.start_dot.setData([], [])
             self.status.setText("no samples close enough in time — raise the tolerance")
+        self.plot.scene().prepareForPaint()  # auto-range now: one paint, not two (chart_dock)
         return True
 
     def closeEvent(self, ev) -> None:
