@@ -108,3 +108,27 @@ def test_a_missing_icon_warns_and_leaves_the_default(qapp, monkeypatch, caplog):
     monkeypatch.setattr(appicon, "icon_paths", lambda: [])
     assert appicon.app_icon().isNull()
     assert "app icon not found" in caplog.text
+
+
+def test_a_package_install_ships_every_resource():
+    """`pip install .` (the README's first command) is not a checkout: resources reach
+    <prefix>/share/streamscope/resources only if pyproject.toml lists them as data files."""
+    import tomllib
+
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "data-files"
+    ]
+    shipped = set()
+    for target, patterns in data_files.items():
+        sub = target.removeprefix("share/streamscope/resources").strip("/")
+        for pattern in patterns:
+            for path in ROOT.glob(pattern):
+                assert path.is_file(), f"{pattern} matches a folder"
+                rel = path.relative_to(ROOT / "resources")
+                assert str(rel.parent).strip(".") == sub, f"{rel} would land in {target}"
+                shipped.add(rel.as_posix())
+    files = {p.relative_to(ROOT / "resources").as_posix() for p in (ROOT / "resources").rglob("*")}
+    files = {f for f in files if (ROOT / "resources" / f).is_file()}
+    assert files == shipped
+    prefix_dir = resources.resource_dirs()[-1]
+    assert prefix_dir == Path(sys.prefix) / "share" / "streamscope" / "resources"
