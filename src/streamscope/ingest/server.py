@@ -23,6 +23,7 @@ from streamscope import __version__
 from streamscope.core import protocol
 from streamscope.core.protocol import Batch, Control, Limits
 from streamscope.core.store import Store, StoreError
+from streamscope.ingest.fair_share import FairShare
 from streamscope.ingest.guard import ErrorBudget, ServerSettings, admit, check_exposure
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class IngestServer:
         self.closed_for_errors = 0
         self.cut_off = 0  # clients dropped for not reading what we sent
         self.connections: set[Connection] = set()
+        self.share = FairShare()
         self.stats_provider: Callable[[], dict[str, Any]] | None = None
         self.frames_in = 0
         self._server: Server | None = None
@@ -129,12 +131,14 @@ class IngestServer:
             config = protocol.initial_configuration(__version__, self.store.stream_names())
             await self._reply(ws, config)
             async for message in ws:
+                await self.share.turn()  # the GUI's frames come first: see fair_share.py
                 now = time.time()
                 try:
                     replies = self.handle_frame(conn, message, now)
                 except Exception:  # a bug of ours must not cost the client its connection
                     log.exception("internal error on a frame from %s", conn.peer)
                     replies = [protocol.error_reply(["internal error on this frame (logged)"])]
+                self.share.done()
                 for reply in replies:
                     await self._reply(ws, reply)
                 if replies and replies[-1]["type"] == "error" and not conn.errors.spend(now):
