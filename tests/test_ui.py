@@ -236,3 +236,29 @@ def test_pause_at_source_sends_the_original_command(window, store):
     assert window.browser._streams[("g1", "fps")].text(0) == "fps"
     window.browser.send_command = lambda sid, msg: False  # client gone
     assert not window.browser.set_source_paused("g1", "fps", True)
+
+
+def test_help_shows_the_address_a_working_example_and_every_shortcut(qtbot, store):
+    from PySide6.QtGui import QGuiApplication
+
+    window = MainWindow(store, lambda: ("ws://127.0.0.1:40123", 0))
+    qtbot.addWidget(window)
+    window.new_chart(["fps"])
+    dialog = window.show_help()
+    text = dialog.text.toPlainText()
+    assert "ws://127.0.0.1:40123" in text
+    compile(dialog.example, "example.py", "exec")  # the snippet is valid Python as shown
+    assert 'websockets.connect("ws://127.0.0.1:40123")' in dialog.example
+    dialog.copy_example()
+    assert QGuiApplication.clipboard().text() == dialog.example
+    # every action with a key is listed with it (the chart's keys once, not per chart)
+    checked = 0
+    for act in window.findChildren(type(window.quit_action)):
+        if act.shortcuts() and act.parent() is window:
+            name = act.text().replace("&", "").rstrip("…. ")
+            assert name in text, name
+            assert act.shortcut().toString(act.shortcut().SequenceFormat.NativeText) in text
+            checked += 1
+    assert checked >= 10  # file, chart, view and analysis menus
+    assert text.count("Pause display") == 1 and "Space" in text
+    assert "Close all charts" in text and "Ctrl+Shift+W" in text

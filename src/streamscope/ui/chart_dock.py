@@ -66,6 +66,14 @@ class Curve:
     band: Band | None = None  # the min–max band while the chart is aggregated
 
 
+# Keys that act on the chart holding the focus: (what, key, the toolbar button they toggle).
+CHART_SHORTCUTS = (
+    ("Follow latest", "F", "follow_btn"),
+    ("Pause display", "Space", "pause_btn"),
+    ("Ghost of the previous session", "G", "ghost_btn"),
+)
+
+
 class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
     """A plot that accepts streams dragged from the browser."""
 
@@ -203,15 +211,11 @@ class ChartDock(QDockWidget):
         self.setWidget(body)
         self._build_menu(vb.menu)
 
-        for text, key, slot in (
-            ("Follow latest", "F", lambda: self.follow_btn.toggle()),
-            ("Pause display", "Space", lambda: self.pause_btn.toggle()),
-            ("Ghost of the previous session", "G", lambda: self.ghost_btn.toggle()),
-        ):
+        for text, key, button in CHART_SHORTCUTS:
             act = QAction(text, self)
             act.setShortcut(QKeySequence(key))
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            act.triggered.connect(slot)
+            act.triggered.connect(getattr(self, button).toggle)
             self.addAction(act)
 
     def _build_menu(self, menu) -> None:

@@ -16,13 +16,14 @@ from streamscope.ui.chart_dock import ChartDock
 from streamscope.ui.chart_engine import ANTIALIAS
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.file_actions import FileActions
+from streamscope.ui.help_dialog import HelpDialog
 from streamscope.ui.render_clock import FPS_CAPS, RenderClock
 from streamscope.ui.stream_browser import StreamBrowser
 
 EMPTY_HINT = (
     "Drop a stream here to make a chart\n\n"
     "Streams appear on the left as clients connect to the address in the status bar.\n"
-    "Ctrl+N makes an empty chart."
+    "Ctrl+N makes an empty chart. F1 shows how to send data and every shortcut."
 )
 
 
@@ -120,6 +121,12 @@ class MainWindow(QMainWindow):
             cap_menu.addAction(act)
             self.fps_cap_actions[fps] = act
         help_menu = bar.addMenu("&Help")
+        self._action(
+            help_menu,
+            "&Getting started and shortcuts",
+            QKeySequence.StandardKey.HelpContents,
+            self.show_help,
+        )
         self._action(help_menu, "&About StreamScope", None, self._about)
 
     def _action(self, menu, text: str, key, slot) -> QAction:
@@ -228,12 +235,25 @@ class MainWindow(QMainWindow):
         self.status_clients.setText(f"{clients} client{'s' if clients != 1 else ''}")
         self.status_fps.setText(f"{self.clock.fps():.0f} fps drawn")
 
+    def show_help(self) -> HelpDialog:
+        address, _ = self._status()
+        dialog = HelpDialog(self, address or "ws://127.0.0.1:8765")
+        dialog.show()
+        return dialog
+
     def _about(self) -> None:
+        import platform
+
+        import pyqtgraph
+        from PySide6 import __version__ as pyside_version
+
         QMessageBox.about(
             self,
             "About StreamScope",
-            f"StreamScope {__version__}\nLive telemetry plots over WebSocket.\n"
-            "Protocol: see PROTOCOL.md.",
+            f"StreamScope {__version__}\nLive telemetry plots over WebSocket.\n\n"
+            f"Python {platform.python_version()}, PySide6 {pyside_version}, "
+            f"pyqtgraph {pyqtgraph.__version__}\n"
+            "Help ▸ Getting started (F1) shows how to send data.",
         )
 
     def closeEvent(self, ev) -> None:
