@@ -262,3 +262,11 @@ def test_help_shows_the_address_a_working_example_and_every_shortcut(qtbot, stor
     assert checked >= 10  # file, chart, view and analysis menus
     assert text.count("Pause display") == 1 and "Space" in text
     assert "Close all charts" in text and "Ctrl+Shift+W" in text
+
+
+def test_a_new_window_fits_on_the_screen(qtbot, store):
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    avail = window.screen().availableGeometry()  # offscreen: 800x800, smaller than the default
+    assert window.width() <= avail.width() and window.height() <= avail.height()
+    assert window.width() >= 0.9 * min(1400, avail.width())

@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.store = store
         self._status = status
         self.setWindowTitle(f"StreamScope {__version__}")
-        self.resize(1400, 860)
+        self._fit_to_screen(1400, 860)
         self.charts: list[ChartDock] = []
         self._next_chart = 1
 
@@ -85,6 +85,15 @@ class MainWindow(QMainWindow):
         self._last_status = (time.monotonic(), store.total_samples)
         self._status_due = 0.0
         self.file_actions = FileActions(self)  # snapshots, CSV, layouts, recordings
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """The default size, but never bigger than the screen (a 1366x768 laptop)."""
+        screen = self.screen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            width = min(width, int(avail.width() * 0.95))
+            height = min(height, int(avail.height() * 0.92))
+        self.resize(width, height)
 
     # ------------------------------------------------------------ menus
 
