@@ -264,9 +264,13 @@ def test_help_shows_the_address_a_working_example_and_every_shortcut(qtbot, stor
     assert "Close all charts" in text and "Ctrl+Shift+W" in text
 
 
-def test_a_new_window_fits_on_the_screen(qtbot, store):
-    window = MainWindow(store)
+def test_a_new_window_fits_on_a_small_screen_and_keeps_its_size_offscreen(qtbot, store):
+    from PySide6.QtCore import QSize
+
+    from streamscope.ui.main_window import fit_to
+
+    assert fit_to(1400, 860, QSize(1366, 728)) == (1297, 669)  # a laptop, taskbar excluded
+    assert fit_to(1400, 860, QSize(2560, 1400)) == (1400, 860)
+    window = MainWindow(store)  # offscreen: no real screen, so --snapshot gets the full size
     qtbot.addWidget(window)
-    avail = window.screen().availableGeometry()  # offscreen: 800x800, smaller than the default
-    assert window.width() <= avail.width() and window.height() <= avail.height()
-    assert window.width() >= 0.9 * min(1400, avail.width())
+    assert (window.width(), window.height()) == (1400, 860)

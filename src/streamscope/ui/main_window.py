@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from streamscope import __version__
@@ -20,6 +20,7 @@ from streamscope.ui.help_dialog import HelpDialog
 from streamscope.ui.render_clock import FPS_CAPS, RenderClock
 from streamscope.ui.stream_browser import StreamBrowser
 
+HEADLESS_PLATFORMS = ("offscreen", "minimal")  # Qt platforms with a made-up screen size
 EMPTY_HINT = (
     "Drop a stream here to make a chart\n\n"
     "Streams appear on the left as clients connect to the address in the status bar.\n"
@@ -87,12 +88,11 @@ class MainWindow(QMainWindow):
         self.file_actions = FileActions(self)  # snapshots, CSV, layouts, recordings
 
     def _fit_to_screen(self, width: int, height: int) -> None:
-        """The default size, but never bigger than the screen (a 1366x768 laptop)."""
+        """The default size, but never bigger than the screen (a 1366x768 laptop). Offscreen
+        (tests, ``--snapshot`` in CI) there is no real screen: keep the default."""
         screen = self.screen()
-        if screen is not None:
-            avail = screen.availableGeometry()
-            width = min(width, int(avail.width() * 0.95))
-            height = min(height, int(avail.height() * 0.92))
+        if screen is not None and QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
+            width, height = fit_to(width, height, screen.availableGeometry().size())
         self.resize(width, height)
 
     # ------------------------------------------------------------ menus
@@ -268,6 +268,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, ev) -> None:
         self.clock.stop()
         super().closeEvent(ev)
+
+
+def fit_to(width: int, height: int, avail: QSize) -> tuple[int, int]:
+    """A size that leaves a margin of the available screen area around it."""
+    return min(width, int(avail.width() * 0.95)), min(height, int(avail.height() * 0.92))
 
 
 def _si(x: float) -> str:
