@@ -274,3 +274,13 @@ def test_a_new_window_fits_on_a_small_screen_and_keeps_its_size_offscreen(qtbot,
     window = MainWindow(store)  # offscreen: no real screen, so --snapshot gets the full size
     qtbot.addWidget(window)
     assert (window.width(), window.height()) == (1400, 860)
+
+
+def test_chart_keys_toggle_follow_pause_and_ghost(window):
+    chart = window.new_chart(["fps"])
+    acts = {a.text(): a for a in chart.actions()}
+    buttons = (chart.follow_btn, chart.pause_btn, chart.ghost_btn)
+    before = [b.isChecked() for b in buttons]
+    for text in ("Follow latest", "Pause display", "Ghost of the previous session"):
+        acts[text].trigger()
+    assert [b.isChecked() for b in buttons] == [not b for b in before]
