@@ -55,6 +55,7 @@ def test_auto_goes_raw_decimated_throttled_aggregated_and_says_so(window, store)
     assert chart.engine.plan.antialias and chart.curves["sig"].item.opts["antialias"]
     assert chart.report()["mode"] == "raw" and chart.mode_label.text().startswith("raw 2")
     assert chart.mode_label.text().endswith("· 60 fps")
+    assert "Now: Every sample in view is drawn" in chart.mode_box.toolTip()
 
     feed(store, "sig", 300_000, 30.0, start=20.0)  # 10 kHz: far more points than pixels
     now += 1.0

@@ -15,6 +15,7 @@ from streamscope.core.policy import (
     Override,
     Plan,
     PolicySettings,
+    explain,
     format_count,
     format_duration,
     label,
@@ -260,3 +261,13 @@ def test_labels() -> None:
     assert [format_duration(s) for s in (2.0, 0.05, 0.0002, 1.5)] == [
         "2 s", "50 ms", "200 µs", "1.5 s",
     ]  # fmt: skip
+
+
+def test_explanations_say_what_each_plan_draws_and_why_its_rate() -> None:
+    dec = explain(Plan(Mode.DECIMATED, 60.0, 60.0, True, True), 10_200_000, 2400)
+    assert dec.startswith("10.2M samples in view are drawn as 2.4k points")
+    assert "Redrawn at up to 60 fps" in dec
+    agg = explain(Plan(Mode.AGGREGATED, 15.0, 60.0, False, True, bucket_s=0.05), 10**7, 1200)
+    assert "50 ms buckets" in agg and "Redrawn at 15 fps instead of 60" in agg
+    raw = explain(Plan(Mode.RAW, 30.0, 30.0, True, False), 950, 952)
+    assert raw.startswith("Every sample in view is drawn (952 points)")

@@ -242,3 +242,29 @@ def label(plan: Plan, points_in_view: int, points_drawn: int) -> str:
         what = f"raw {format_count(points_drawn)} pts"
     rate = f"{plan.target_fps:g} fps"
     return f"{what} · {'throttled ' + rate if plan.throttled else rate}"
+
+
+def explain(plan: Plan, points_in_view: int, points_drawn: int) -> str:
+    """What :func:`label` means, in sentences (the chart's render-mode tooltip)."""
+    if plan.mode is Mode.DECIMATED:
+        what = (
+            f"{format_count(points_in_view)} samples in view are drawn as "
+            f"{format_count(points_drawn)} points: the first, last, smallest and largest "
+            "sample of each pixel column, so no spike is lost."
+        )
+    elif plan.mode is Mode.AGGREGATED:
+        bucket = format_duration(plan.bucket_s) if plan.bucket_s else "time"
+        what = (
+            f"Samples are grouped in {bucket} buckets: the line is each bucket's mean, "
+            "the band its min–max."
+        )
+    else:
+        what = f"Every sample in view is drawn ({format_count(points_drawn)} points)."
+    if plan.throttled:
+        rate = (
+            f"Redrawn at {plan.target_fps:g} fps instead of {plan.clock_fps:g}: recent frames "
+            "took longer than their budget. The rate steps back up once frames are cheap."
+        )
+    else:
+        rate = f"Redrawn at up to {plan.target_fps:g} fps, when new data arrives."
+    return f"{what}\n{rate}"

@@ -66,6 +66,10 @@ class Curve:
     band: Band | None = None  # the min–max band while the chart is aggregated
 
 
+MODE_TIP = (
+    "Render mode: Auto picks raw, decimated or aggregated from the data rate, the points in "
+    "view and the measured draw time"
+)
 # Keys that act on the chart holding the focus: (what, key, the toolbar button they toggle).
 CHART_SHORTCUTS = (
     ("Follow latest", "F", "follow_btn"),
@@ -92,7 +96,6 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
             "color: #b0b0b0; background: #1c1c1c; padding: 1px 5px; border-radius: 3px"
         )
         self.badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.badge.setToolTip("How this chart draws now, and at what rate")
         self.badge.hide()
 
     def set_badge(self, text: str) -> None:
@@ -177,10 +180,7 @@ class ChartDock(QDockWidget):
         self.mode_box = QComboBox()
         for _, text in MODE_CHOICES:
             self.mode_box.addItem(text)
-        self.mode_box.setToolTip(
-            "Render mode: Auto picks raw, decimated or aggregated from the data rate, the "
-            "points in view and the measured draw time"
-        )
+        self.mode_box.setToolTip(MODE_TIP)
         self.mode_box.currentIndexChanged.connect(lambda i: self.set_mode(MODE_CHOICES[i][0]))
         for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn):
             bar.addWidget(w)
@@ -476,6 +476,7 @@ class ChartDock(QDockWidget):
         text = self.engine.label(self.state.paused)
         if text != self.mode_label.text():
             self.plot.set_badge(text)
+            self.mode_box.setToolTip(f"{MODE_TIP}\n\nNow: {self.engine.explain()}")
 
     def report(self) -> dict:
         """What this chart draws now (for get_stats and tests)."""

@@ -23,6 +23,7 @@ from streamscope.core.policy import (
     Override,
     Plan,
     PolicySettings,
+    explain,
     label,
     should_draw,
 )
@@ -192,6 +193,9 @@ class ChartEngine:
     def due(self, now: float, dirty: bool) -> bool:
         """Whether this tick redraws: something changed and the chart's rate allows it."""
         return should_draw(now, self.last_draw, self.plan, dirty)
+
+    def explain(self) -> str:
+        return explain(self.plan, self.points_in_view, self.points_drawn)
 
     def label(self, paused: bool) -> str:
         text = label(self.plan, self.points_in_view, self.points_drawn)
