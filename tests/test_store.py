@@ -140,3 +140,25 @@ def test_backfill_keeps_only_newer_samples_and_never_starts_a_run():
     assert store.find("fps").ring.t.tolist() == [5, 6, 7, 8]
     assert store.find("fps").ring.v.tolist() == [50, 60, 70, 80]
     assert len(store.sessions) == 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_one_sample_at_a_time_stores_what_one_batch_stores(seed):
+    """The one-sample fast path (one Unity packet per message) against the array path:
+    same runs, same samples kept, same samples refused for going back in time."""
+    rng = np.random.default_rng(seed)
+    step = rng.choice([0.01, 0.01, 0.01, -0.004, -50.0, 0.0], size=400)  # steps back, resets
+    t = 100 + np.cumsum(step)
+    v = rng.normal(size=t.size)
+    results = []
+    for batch in (t.size, 1):
+        store = Store()
+        sid = store.open_session("G", "x").id
+        refused = 0
+        for i in range(0, t.size, batch):
+            sid, errors = store.append(sid, "s", t[i : i + batch], v[i : i + batch])
+            refused += sum(int(e.split(": ")[1].split()[0]) for e in errors)
+        runs = [st.streams["s"].ring.t.tolist() for st in store.sessions.values()]
+        results.append((runs, refused))
+    assert results[0] == results[1]
+    assert len(results[0][0]) > 1 and results[0][1] > 0  # both kinds of event happened

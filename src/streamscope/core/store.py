@@ -242,9 +242,7 @@ class Store:
             t, v = t[ok], v[ok]
         while len(t):
             stream = self._stream(session_id, name)
-            step = np.diff(t, prepend=stream.ring.last_t if len(stream.ring) else t[0])
-            jumps = np.flatnonzero(step <= -RUN_RESET_SECONDS)
-            cut = int(jumps[0]) if len(jumps) else len(t)
+            cut = _first_reset(t, stream.ring.last_t if len(stream.ring) else None)
             self._append_monotonic(stream, t[:cut], v[:cut], errors)
             if cut == len(t):
                 break
@@ -272,7 +270,10 @@ class Store:
             return
         ring = stream.ring
         floor = ring.last_t if len(ring) else -np.inf
-        keep = t >= np.maximum.accumulate(np.maximum(t, floor))
+        if len(t) > 1:
+            keep = t >= np.maximum.accumulate(np.maximum(t, floor))
+        else:  # one sample per message is common: a scalar comparison, no array ops
+            keep = _ALL if t[0] >= floor else _NONE
         if not keep.all():
             errors.append(f"'{stream.name}': {int((~keep).sum())} samples went back in time")
             t, v = t[keep], v[keep]
@@ -363,3 +364,17 @@ class Store:
             for s in self.sessions.values()
             for st in s.streams.values()
         ]
+
+
+_ALL, _NONE = np.ones(1, dtype=bool), np.zeros(1, dtype=bool)  # read-only masks of one sample
+_ALL.flags.writeable = _NONE.flags.writeable = False
+
+
+def _first_reset(t: np.ndarray, last_t: float | None) -> int:
+    """Index of the first sample that jumps back by ``RUN_RESET_SECONDS`` or more (a clock
+    reset: a new run starts there), or ``len(t)``."""
+    if len(t) == 1:  # one sample per message: no array ops
+        return 0 if last_t is not None and t[0] - last_t <= -RUN_RESET_SECONDS else 1
+    step = np.diff(t, prepend=t[0] if last_t is None else last_t)
+    jumps = np.flatnonzero(step <= -RUN_RESET_SECONDS)
+    return int(jumps[0]) if len(jumps) else len(t)
