@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_goes_on_the_main_thread():
+    """Collect each test's garbage here, on the GUI thread. Left to the automatic collector,
+    a cycle holding a Qt object (a closed qasync loop's timer object, a window) may be freed
+    from a worker thread of a later test, with timers still registered: Qt then crashed in
+    ``QTimerInfoList::activateTimers`` (the app avoids it with ui/gui_thread_gc.py)."""
+    enabled = gc.isenabled()
+    yield
+    gc.collect()
+    if enabled:
+        gc.enable()  # a test's app that was never stopped must not leave it off
 
 
 def _test_loop_class():

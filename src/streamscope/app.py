@@ -105,6 +105,7 @@ class StreamScope:
     def __init__(self, options: AppOptions) -> None:
         from streamscope.ingest.guard import ServerSettings
         from streamscope.ingest.server import IngestServer
+        from streamscope.ui.gui_thread_gc import GuiThreadGC
         from streamscope.ui.health import install_health_status
         from streamscope.ui.main_window import MainWindow
 
@@ -127,6 +128,7 @@ class StreamScope:
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self._stop_demo = asyncio.Event()
         self._demo: asyncio.Future | None = None
+        self.gc = GuiThreadGC()  # never collect Qt objects from a worker thread
 
     async def start(self) -> None:
         from streamscope.ingest.demo import run_demo
@@ -247,6 +249,7 @@ class StreamScope:
         self.window.file_actions.shutdown(save_layout=o.remember_layout and not o.snapshot)
         self.window.clock.stop()
         self.window.close()
+        self.gc.stop()
 
 
 def _set_app_icon(app) -> None:
