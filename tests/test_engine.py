@@ -6,6 +6,9 @@ import asyncio
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent, QPoint
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication
 
 from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope
@@ -55,6 +58,8 @@ def test_auto_goes_raw_decimated_throttled_aggregated_and_says_so(window, store)
     assert chart.engine.plan.antialias and chart.curves["sig"].item.opts["antialias"]
     assert chart.report()["mode"] == "raw" and chart.mode_label.text().startswith("raw 2")
     assert chart.mode_label.text().endswith("· 60 fps")
+    hover = QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), chart.mode_box.mapToGlobal(QPoint(5, 5)))
+    QApplication.sendEvent(chart.mode_box, hover)  # the tooltip is written when asked for
     assert "Now: Every sample in view is drawn" in chart.mode_box.toolTip()
 
     feed(store, "sig", 300_000, 30.0, start=20.0)  # 10 kHz: far more points than pixels

@@ -284,3 +284,11 @@ def test_chart_keys_toggle_follow_pause_and_ghost(window):
     for text in ("Follow latest", "Pause display", "Ghost of the previous session"):
         acts[text].trigger()
     assert [b.isChecked() for b in buttons] == [not b for b in before]
+
+
+def test_f1_twice_keeps_one_help_dialog(qtbot, store):
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    first = window.show_help()
+    first.close()
+    assert window.show_help() is first and first.isVisible()

@@ -270,10 +270,8 @@ class Store:
             return
         ring = stream.ring
         floor = ring.last_t if len(ring) else -np.inf
-        if len(t) > 1:
-            keep = t >= np.maximum.accumulate(np.maximum(t, floor))
-        else:  # one sample per message is common: a scalar comparison, no array ops
-            keep = _ALL if t[0] >= floor else _NONE
+        # a single sample (one per message is common) needs no running maximum
+        keep = t >= (np.maximum.accumulate(np.maximum(t, floor)) if len(t) > 1 else floor)
         if not keep.all():
             errors.append(f"'{stream.name}': {int((~keep).sum())} samples went back in time")
             t, v = t[keep], v[keep]
@@ -364,10 +362,6 @@ class Store:
             for s in self.sessions.values()
             for st in s.streams.values()
         ]
-
-
-_ALL, _NONE = np.ones(1, dtype=bool), np.zeros(1, dtype=bool)  # read-only masks of one sample
-_ALL.flags.writeable = _NONE.flags.writeable = False
 
 
 def _first_reset(t: np.ndarray, last_t: float | None) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -181,6 +181,7 @@ class ChartDock(QDockWidget):
         for _, text in MODE_CHOICES:
             self.mode_box.addItem(text)
         self.mode_box.setToolTip(MODE_TIP)
+        self.mode_box.installEventFilter(self)  # its tooltip says what is drawn now: eventFilter
         self.mode_box.currentIndexChanged.connect(lambda i: self.set_mode(MODE_CHOICES[i][0]))
         for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn):
             bar.addWidget(w)
@@ -476,7 +477,6 @@ class ChartDock(QDockWidget):
         text = self.engine.label(self.state.paused)
         if text != self.mode_label.text():
             self.plot.set_badge(text)
-            self.mode_box.setToolTip(f"{MODE_TIP}\n\nNow: {self.engine.explain()}")
 
     def report(self) -> dict:
         """What this chart draws now (for get_stats and tests)."""
@@ -517,6 +517,13 @@ class ChartDock(QDockWidget):
             if i >= 0:
                 parts.append(f"{c.name} {_fmt(float(s.ring.v[i]))}")
         return "   ".join(parts)
+
+    def eventFilter(self, obj, ev) -> bool:
+        """The mode selector's tooltip explains the current plan; written when asked for, not
+        on every frame whose label changed."""
+        if obj is self.mode_box and ev.type() == QEvent.Type.ToolTip:
+            self.mode_box.setToolTip(f"{MODE_TIP}\n\nNow: {self.engine.explain()}")
+        return super().eventFilter(obj, ev)
 
     def closeEvent(self, ev) -> None:
         self.closed.emit(self)

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self._fit_to_screen(1400, 860)
         self.charts: list[ChartDock] = []
         self._next_chart = 1
+        self._help: HelpDialog | None = None
 
         self.area = ChartArea()
         self.area.streamsDropped.connect(self.handle_drop)
@@ -245,10 +246,14 @@ class MainWindow(QMainWindow):
         self.status_fps.setText(f"{self.clock.fps():.0f} fps drawn")
 
     def show_help(self) -> HelpDialog:
-        address, _ = self._status()
-        dialog = HelpDialog(self, address or "ws://127.0.0.1:8765")
-        dialog.show()
-        return dialog
+        """The one Getting started dialog (F1 again brings it to the front)."""
+        if self._help is None:
+            address, _ = self._status()
+            self._help = HelpDialog(self, address or "ws://127.0.0.1:8765")
+        self._help.show()
+        self._help.raise_()
+        self._help.activateWindow()
+        return self._help
 
     def _about(self) -> None:
         import platform
