@@ -13,7 +13,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
 from streamscope.ingest.guard import ServerConfigError, ServerSettings, is_loopback
 from streamscope.ingest.server import IngestServer

@@ -19,7 +19,7 @@ from streamscope.core.analysis.anomaly import AnomalyConfig
 from streamscope.core.analysis.derived import DerivedSpec
 from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.analysis.summary import llm_request, parse_llm_reply, summarize
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 
 
 def test_rule_fires_after_holding_for_its_duration_and_clears():

@@ -12,7 +12,7 @@ from streamscope.core.analysis.derived import (
     derivative,
     moving,
 )
-from streamscope.core.store import Store, StoreSettings
+from streamscope.core.store.store import Store, StoreSettings
 
 
 def test_linear_alignment_by_hand():

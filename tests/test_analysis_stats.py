@@ -16,7 +16,7 @@ from streamscope.core.analysis.stats import (
     rate,
     value_before,
 )
-from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.series.ringbuffer import RingBuffer
 
 
 def chunks(rng, n, max_chunk=500):

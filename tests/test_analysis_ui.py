@@ -10,8 +10,8 @@ import pytest
 from llm_stand_in import StandIn
 from streamscope.core.analysis.align import align_xy
 from streamscope.core.analysis.derived import DerivedSpec
-from streamscope.core.store import Store
-from streamscope.llm_client import LLMSettings
+from streamscope.core.analysis.llm import LLMSettings
+from streamscope.core.store.store import Store
 from streamscope.ui import chart_overlays, summary_dock, tiles_dock
 from streamscope.ui.dnd import streams_to_mime
 from streamscope.ui.main_window import MainWindow

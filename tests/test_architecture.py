@@ -18,8 +18,8 @@ def test_import_contracts_hold():
 
 def test_core_imports_without_qt():
     code = (
-        "import sys; import streamscope.core.store, streamscope.core.protocol, "
-        "streamscope.core.plotdata; "
+        "import sys; import streamscope.core.store.store, streamscope.core.protocol, "
+        "streamscope.core.series.plotdata; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'qasync')]; "
         "assert not bad, bad"
     )

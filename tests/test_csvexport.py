@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from streamscope import cli
-from streamscope.core.csvexport import export_recording_csv, merge_rows, write_csv_file
-from streamscope.core.progress import Cancelled
-from streamscope.core.recording import Recording, RecordingWriter
-from streamscope.core.store import Store
+from streamscope.core.files.csvexport import export_recording_csv, merge_rows, write_csv_file
+from streamscope.core.files.progress import Cancelled
+from streamscope.core.files.recording import Recording, RecordingWriter
+from streamscope.core.store.store import Store
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 

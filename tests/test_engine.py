@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QApplication
 
 from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope
-from streamscope.core import lttb
-from streamscope.core.policy import Override, PolicySettings
-from streamscope.core.store import Store
+from streamscope.core.adaptive.policy import Override, PolicySettings
+from streamscope.core.series import lttb
+from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
 from streamscope.ui.main_window import MainWindow
 

@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from conftest import loop_until
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
 from streamscope.ingest.guard import ServerSettings
 from streamscope.ingest.server import IngestServer

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from streamscope.core.protocol import BINARY_MAGIC, Limits, encode_binary
-from streamscope.core.store import Store, StoreSettings
+from streamscope.core.store.store import Store, StoreSettings
 from streamscope.ingest.client import StreamClient
 from streamscope.ingest.guard import ServerSettings
 from streamscope.ingest.server import IngestServer

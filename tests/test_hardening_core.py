@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from streamscope.core.budget import trim_counts
-from streamscope.core.ringbuffer import MIN_ALLOC, RingBuffer
-from streamscope.core.store import Store, StoreSettings
-from streamscope.core.timecheck import TimeRules, check_times
+from streamscope.core.series.ringbuffer import MIN_ALLOC, RingBuffer
+from streamscope.core.store.budget import trim_counts
+from streamscope.core.store.store import Store, StoreSettings
+from streamscope.core.store.timecheck import TimeRules, check_times
 
 
 def arr(*x):

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope
-from streamscope.core.layout import (
+from streamscope.core.files.layout import (
     LAYOUT_VERSION,
     ChartLayout,
     Layout,
@@ -19,8 +19,8 @@ from streamscope.core.layout import (
     dump_layout,
     parse_layout,
 )
-from streamscope.core.store import Store
-from streamscope.core.userdirs import last_layout_path
+from streamscope.core.files.userdirs import last_layout_path
+from streamscope.core.store.store import Store
 from streamscope.ui.main_window import MainWindow
 
 # ---------------------------------------------------------------- the format

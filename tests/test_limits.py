@@ -12,7 +12,7 @@ from websockets.exceptions import ConnectionClosed
 
 from conftest import loop_until
 from streamscope.core.protocol import Limits
-from streamscope.core.store import Store, StoreSettings
+from streamscope.core.store.store import Store, StoreSettings
 from streamscope.ingest.client import StreamClient
 from streamscope.ingest.guard import ErrorBudget, ServerSettings
 from streamscope.ingest.server import IngestServer

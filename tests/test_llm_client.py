@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from llm_stand_in import StandIn
+from streamscope.core.analysis.llm import LLMError, LLMSettings, LLMWorker, chat_url, interpret
 from streamscope.core.analysis.summary import summarize
-from streamscope.llm_client import LLMError, LLMSettings, LLMWorker, chat_url, interpret
 
 
 @pytest.fixture

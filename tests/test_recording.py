@@ -9,10 +9,15 @@ import time
 import numpy as np
 import pytest
 
-from streamscope.core import recording as rec
-from streamscope.core.progress import Cancelled
-from streamscope.core.recording import Recording, RecordingError, RecordingWriter, add_to_store
-from streamscope.core.store import Store, StoreSettings
+from streamscope.core.files import recording as rec
+from streamscope.core.files.progress import Cancelled
+from streamscope.core.files.recording import (
+    Recording,
+    RecordingError,
+    RecordingWriter,
+    add_to_store,
+)
+from streamscope.core.store.store import Store, StoreSettings
 
 
 def bits(a: np.ndarray) -> np.ndarray:
@@ -246,8 +251,8 @@ def test_recording_csv_and_layout_modules_stay_free_of_qt():
     import sys
 
     code = (
-        "import sys; import streamscope.core.recording, streamscope.core.csvexport, "
-        "streamscope.core.layout, streamscope.core.userdirs, streamscope.recording_cli; "
+        "import sys; import streamscope.core.files.recording, streamscope.core.files.csvexport, "
+        "streamscope.core.files.layout, streamscope.core.files.userdirs, streamscope.cli.export; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'qasync')]; "
         "assert not bad, bad"
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from streamscope.core.recording import Recording
+from streamscope.core.files.recording import Recording
 from streamscope.ingest.client import StreamClient
 
 SRC = Path(__file__).resolve().parents[1] / "src"

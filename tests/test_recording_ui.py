@@ -8,9 +8,9 @@ import numpy as np
 
 from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope
-from streamscope.core.recording import Recording
-from streamscope.core.store import Store
-from streamscope.core.userdirs import recordings_dir
+from streamscope.core.files.recording import Recording
+from streamscope.core.files.userdirs import recordings_dir
+from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
 from streamscope.ui.main_window import MainWindow
 
@@ -45,7 +45,7 @@ def test_record_toggle_writes_to_the_recordings_folder(qtbot):
 def test_open_recording_shows_its_sessions_and_charts_them(qtbot, tmp_path):
     source = Store()
     path = tmp_path / "play.ssrec"
-    from streamscope.core.recording import RecordingWriter
+    from streamscope.core.files.recording import RecordingWriter
 
     with RecordingWriter(path) as writer:
         writer.attach(source)
@@ -128,7 +128,7 @@ def test_record_option_with_an_unusable_folder_stops_the_start(qtbot, qloop, tmp
 
 
 def test_open_option_shows_a_recording_at_start(qtbot, qloop, tmp_path):
-    from streamscope.core.recording import RecordingWriter
+    from streamscope.core.files.recording import RecordingWriter
 
     path = tmp_path / "earlier.ssrec"
     source = Store()

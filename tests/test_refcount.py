@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ui.main_window import MainWindow
 
 FRAMES = 3000

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.series.ringbuffer import RingBuffer
 
 
 def test_append_and_read_in_order():

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from streamscope import selftest
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.selftest import SelfTestFailure, check_curves, curve_coverage
 
 ROOT = Path(__file__).resolve().parents[1]

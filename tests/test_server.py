@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 from websockets.asyncio.client import connect
 
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
 from streamscope.ingest.server import IngestServer
 

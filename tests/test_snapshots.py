@@ -18,8 +18,8 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QPushButton
 
-from streamscope.core.store import Store
-from streamscope.core.userdirs import Settings, safe_name, stamped_name
+from streamscope.core.files.userdirs import Settings, safe_name, stamped_name
+from streamscope.core.store.store import Store
 from streamscope.ui import export
 from streamscope.ui.main_window import MainWindow
 from streamscope.ui.progress import BackgroundTask

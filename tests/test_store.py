@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from streamscope.core.store import Store, StoreError, StoreSettings
+from streamscope.core.store.store import Store, StoreError, StoreSettings
 
 
 def arr(*x):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ui.dnd import STREAM_MIME, streams_from_mime, streams_to_mime
 from streamscope.ui.main_window import MainWindow
 

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streamscope.core.self_metrics import SelfMetrics
-from streamscope.core.store import (
+from streamscope.core.store.self_metrics import SelfMetrics
+from streamscope.core.store.store import (
     DEFAULT_CAPACITY,
     DEFAULT_MAX_TOTAL_SAMPLES,
     Store,
@@ -218,7 +218,7 @@ class StreamScope:
         for path in o.open:
             files.open_recording(Path(path))
         if o.record:
-            from streamscope.core.recording import RecordingError
+            from streamscope.core.files.recording import RecordingError
 
             try:
                 files.start_recording(Path(o.record), raise_errors=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from streamscope.core.aggregate import Aggregates, aggregate, bucket_edges, choose_bucket
-from streamscope.core.lod import MinMaxPyramid
-from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.series.aggregate import Aggregates, aggregate, bucket_edges, choose_bucket
+from streamscope.core.series.lod import MinMaxPyramid
+from streamscope.core.series.ringbuffer import RingBuffer
 
 
 def _reference(t: np.ndarray, v: np.ndarray, edges: np.ndarray) -> dict[str, list[float]]:

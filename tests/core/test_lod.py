@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from streamscope.core.lod import MinMaxPyramid, column_edges, m4_bruteforce, search_sorted
-from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.series.lod import MinMaxPyramid, column_edges, m4_bruteforce, search_sorted
+from streamscope.core.series.ringbuffer import RingBuffer
 
 
 def _chunk(rng: np.random.Generator, t_start: float, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -211,7 +211,7 @@ def test_column_edges_are_exact_at_the_ends() -> None:
 
 def test_minmax_lttb_keeps_gaps_and_shrinks_m4() -> None:
     pytest.importorskip("tsdownsample")
-    from streamscope.core.lttb import minmax_lttb
+    from streamscope.core.series.lttb import minmax_lttb
 
     rng = np.random.default_rng(3)
     rb = RingBuffer(500_000)
@@ -231,7 +231,7 @@ def test_minmax_lttb_keeps_gaps_and_shrinks_m4() -> None:
 
 
 def test_minmax_lttb_without_backend_returns_m4(monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamscope.core import lttb
+    from streamscope.core.series import lttb
 
     monkeypatch.setattr(lttb, "available", lambda: False)
     x, y = np.arange(10.0), np.arange(10.0)

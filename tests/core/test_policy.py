@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from streamscope.core.policy import (
+from streamscope.core.adaptive.policy import (
     ChartInput,
     ChartPolicy,
     ChartState,

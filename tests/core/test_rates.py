@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streamscope.core.rates import RateMeter
+from streamscope.core.adaptive.rates import RateMeter
 
 
 def test_rate_is_measured_over_the_interval() -> None:

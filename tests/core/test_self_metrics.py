@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from streamscope.core import self_metrics as sm
-from streamscope.core.store import Store
+from streamscope.core.store import self_metrics as sm
+from streamscope.core.store.store import Store
 
 
 class Sink:

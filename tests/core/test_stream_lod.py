@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from streamscope.core.aggregate import aggregate
-from streamscope.core.lod import MinMaxPyramid, m4_bruteforce
-from streamscope.core.ringbuffer import RingBuffer
-from streamscope.core.stream_lod import LAZY_SAMPLES, StreamLod
+from streamscope.core.series.aggregate import aggregate
+from streamscope.core.series.lod import MinMaxPyramid, m4_bruteforce
+from streamscope.core.series.ringbuffer import RingBuffer
+from streamscope.core.series.stream_lod import LAZY_SAMPLES, StreamLod
 
 
 def _check(pyr: MinMaxPyramid, rb: RingBuffer, rng: np.random.Generator) -> None:

@@ -194,7 +194,7 @@ class AppServer:
     kind = "app"
 
     def __init__(self) -> None:
-        from streamscope.core.store import Store
+        from streamscope.core.store.store import Store
         from streamscope.ingest.server import IngestServer
 
         self._server_cls = IngestServer
@@ -248,7 +248,7 @@ class AppServer:
 
 def _app_server_available() -> str | None:
     try:
-        importlib.import_module("streamscope.core.store")
+        importlib.import_module("streamscope.core.store.store")
         importlib.import_module("streamscope.ingest.server")
     except ImportError as e:
         return str(e)

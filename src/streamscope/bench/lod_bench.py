@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from streamscope.core.lod import MinMaxPyramid
-from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.series.lod import MinMaxPyramid
+from streamscope.core.series.ringbuffer import RingBuffer
 
 
 def _timings(fn: Callable[[], object], repeat: int) -> tuple[np.ndarray, np.ndarray]:

@@ -37,7 +37,7 @@ class MemoryRow:
 
 def _child(samples: int) -> dict:
     from streamscope.bench.stats import qt_app, rss_mb
-    from streamscope.core.store import DEFAULT_MAX_TOTAL_SAMPLES, Store, StoreSettings
+    from streamscope.core.store.store import DEFAULT_MAX_TOTAL_SAMPLES, Store, StoreSettings
     from streamscope.ui.main_window import MainWindow
 
     app = qt_app()

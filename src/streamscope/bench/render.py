@@ -96,7 +96,7 @@ def _row(variant: str, d: Data, curves: int, times: list, paints: list, note="")
 
 def bench_streamscope(app, d: Data, loop_args: dict) -> RenderRow:
     from streamscope.bench.paint import PaintCounter
-    from streamscope.core.store import DEFAULT_MAX_TOTAL_SAMPLES, Store, StoreSettings
+    from streamscope.core.store.store import DEFAULT_MAX_TOTAL_SAMPLES, Store, StoreSettings
     from streamscope.ui.main_window import MainWindow
 
     curves = len(d.v)

@@ -22,7 +22,7 @@ from websockets.frames import CloseCode
 from streamscope import __version__
 from streamscope.core import protocol
 from streamscope.core.protocol import Batch, Control, Limits
-from streamscope.core.store import Store, StoreError
+from streamscope.core.store.store import Store, StoreError
 from streamscope.ingest.fair_share import FairShare
 from streamscope.ingest.guard import ErrorBudget, ServerSettings, admit, check_exposure
 

@@ -32,7 +32,7 @@ from streamscope.core.analysis.anomaly import AnomalyConfig
 from streamscope.core.analysis.derived import KINDS, DerivedSpec
 from streamscope.core.analysis.forecast import ForecastConfig
 from streamscope.core.analysis.hub import AnalysisHub, Anomaly
-from streamscope.llm_client import LLMSettings
+from streamscope.core.analysis.llm import LLMSettings
 from streamscope.ui.alerts_dock import AlertsDock
 from streamscope.ui.anomalies_dock import AnomaliesDock
 from streamscope.ui.chart_dock import ChartDock

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streamscope.core.policy import Override
-from streamscope.core.store import Store, Stream
+from streamscope.core.adaptive.policy import Override
+from streamscope.core.store.store import Store, Stream
 from streamscope.ui.chart_engine import (
     DECIMATION_CHOICES,
     MODE_CHOICES,

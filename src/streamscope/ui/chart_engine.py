@@ -15,8 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from streamscope.core import lttb
-from streamscope.core.policy import (
+from streamscope.core.adaptive.policy import (
     ChartInput,
     ChartPolicy,
     Mode,
@@ -27,8 +26,9 @@ from streamscope.core.policy import (
     label,
     should_draw,
 )
-from streamscope.core.rates import RateMeter
-from streamscope.core.store import Stream
+from streamscope.core.adaptive.rates import RateMeter
+from streamscope.core.series import lttb
+from streamscope.core.store.store import Stream
 
 
 class Decimation(StrEnum):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QMenu
 
 from streamscope.core.analysis.derived import KINDS, DerivedSpec
 from streamscope.core.analysis.forecast import Forecast, ForecastConfig, Throttle, fit_forecast
-from streamscope.core.store import Stream
+from streamscope.core.store.store import Stream
 from streamscope.ui.chart_dock import ChartDock
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from streamscope.core.csvexport import Series
-from streamscope.core.store import Store
+from streamscope.core.files.csvexport import Series
+from streamscope.core.store.store import Store
 from streamscope.ui.chart_dock import ChartDock
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}

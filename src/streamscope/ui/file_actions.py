@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streamscope.core import recording as rec
-from streamscope.core.csvexport import export_recording_csv, write_csv_file
-from streamscope.core.layout import (
+from streamscope.core.files import recording as rec
+from streamscope.core.files.csvexport import export_recording_csv, write_csv_file
+from streamscope.core.files.layout import (
     Layout,
     LayoutError,
     default_layout,
     load_layout_file,
     save_layout_file,
 )
-from streamscope.core.userdirs import (
+from streamscope.core.files.userdirs import (
     Settings,
     last_layout_path,
     recordings_dir,

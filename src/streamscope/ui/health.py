@@ -11,7 +11,7 @@ import time
 
 from PySide6.QtWidgets import QLabel
 
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ingest.guard import is_loopback
 from streamscope.ingest.server import IngestServer
 

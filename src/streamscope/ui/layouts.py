@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray
 
-from streamscope.core.layout import ChartLayout, Layout
+from streamscope.core.files.layout import ChartLayout, Layout
 from streamscope.ui.chart_dock import WINDOWS, ChartDock
 from streamscope.ui.export import qt_color_name
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from streamscope import __version__
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ui.analysis_controller import AnalysisController
 from streamscope.ui.chart_dock import ChartDock
 from streamscope.ui.chart_engine import ANTIALIAS

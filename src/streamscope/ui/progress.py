@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from streamscope.core.progress import Cancelled, Progress
+from streamscope.core.files.progress import Cancelled, Progress
 
 POLL_MS = 50
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ui.dnd import streams_to_mime
 
 REF_ROLE = Qt.ItemDataRole.UserRole  # (session id, stream name) on stream items

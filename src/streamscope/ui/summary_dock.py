@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamscope.core.analysis.llm import LLMWorker
 from streamscope.core.analysis.summary import StreamSummary, summarize
-from streamscope.llm_client import LLMWorker
 
 if TYPE_CHECKING:
     from streamscope.ui.analysis_controller import AnalysisController

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from streamscope.core.analysis.fmt import fmt_rate, fmt_signed, fmt_value
 from streamscope.core.analysis.stats import StatsView, value_before
-from streamscope.core.plotdata import curve_points
+from streamscope.core.series.plotdata import curve_points
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 
 if TYPE_CHECKING:

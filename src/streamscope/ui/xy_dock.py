@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamscope.core.analysis.align import METHODS, align_xy
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
 

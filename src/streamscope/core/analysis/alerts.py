@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from streamscope.core.store import Store, Stream
+from streamscope.core.store.store import Store, Stream
 
 OPS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 MAX_EVENTS = 1000

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from streamscope.core.store import Store, StoreError, Stream
+from streamscope.core.store.store import Store, StoreError, Stream
 
 Kind = Literal["derivative", "mean", "rms"]
 KINDS: dict[str, str] = {

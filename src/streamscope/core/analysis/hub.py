@@ -19,7 +19,7 @@ from streamscope.core.analysis.alerts import AlertBook
 from streamscope.core.analysis.anomaly import AnomalyConfig, find_anomalies
 from streamscope.core.analysis.derived import DerivedSpec, DerivedStream
 from streamscope.core.analysis.stats import OnlineStats, WindowStats
-from streamscope.core.store import Store, Stream
+from streamscope.core.store.store import Store, Stream
 
 MAX_ANOMALIES = 2000  # kept in the shared list (newest win)
 MAX_MARKS = 10_000  # kept per stream for drawing

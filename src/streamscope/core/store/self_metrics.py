@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from streamscope.core.store import Store
+from streamscope.core.store.store import Store
 
 SESSION = "StreamScope"
 FPS, FRAME_MS, INGEST, DROPPED = (

@@ -1,4 +1,4 @@
-"""Recording throughput: ``python -m streamscope.recording_bench [--seconds S] [--rate R]``.
+"""Recording throughput: ``python -m streamscope.bench.recording [--seconds S] [--rate R]``.
 
 Feeds a real ``Store`` with a recorder attached from the main thread, which plays the GUI
 thread (in the app, ingest and drawing share it), in 60 Hz frames, and prints:
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from streamscope.core.recording import Recording, RecordingWriter
-from streamscope.core.store import Store, StoreSettings
+from streamscope.core.files.recording import Recording, RecordingWriter
+from streamscope.core.store.store import Store, StoreSettings
 
 FRAME = 1 / 60
 # Small rings: this measures the recorder, not ring compaction of a 1M-sample buffer.
@@ -77,7 +77,7 @@ def feed(
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m streamscope.recording_bench")
+    p = argparse.ArgumentParser(prog="python -m streamscope.bench.recording")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--rate", type=float, default=2e6, help="paced samples/s (default 2M)")
     p.add_argument("--streams", type=int, default=8)

@@ -1,7 +1,7 @@
 """``streamscope export RECORDING [--csv OUT] [--streams a,b]``: read a recording without the app.
 
 Without ``--csv`` it lists the sessions and streams inside. With it, it converts to CSV (the
-format of ``core/csvexport.py``), showing progress on a terminal; Ctrl+C stops and leaves no
+format of ``core/files/csvexport.py``), showing progress on a terminal; Ctrl+C stops and leaves no
 partial file.
 """
 
@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from streamscope.core.csvexport import export_recording_csv
-from streamscope.core.recording import Recording, RecordingError
+from streamscope.core.files.csvexport import export_recording_csv
+from streamscope.core.files.recording import Recording, RecordingError
 
 
 def build_parser() -> argparse.ArgumentParser:

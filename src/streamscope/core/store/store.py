@@ -14,11 +14,11 @@ from typing import Protocol
 
 import numpy as np
 
-from streamscope.core.budget import trim_counts
-from streamscope.core.lod import MinMaxPyramid
-from streamscope.core.ringbuffer import RingBuffer
-from streamscope.core.stream_lod import StreamLod
-from streamscope.core.timecheck import (
+from streamscope.core.series.lod import MinMaxPyramid
+from streamscope.core.series.ringbuffer import RingBuffer
+from streamscope.core.series.stream_lod import StreamLod
+from streamscope.core.store.budget import trim_counts
+from streamscope.core.store.timecheck import (
     EPOCH_THRESHOLD,
     MAX_TIME_JUMP,
     MAX_TIMESTAMP,
@@ -37,7 +37,7 @@ class StoreSettings:
     capacity: int = DEFAULT_CAPACITY  # samples per stream
     max_sessions: int = 50  # oldest ended sessions are dropped first
     max_streams_per_session: int = 2_000
-    # Memory budget over all streams; past it the oldest samples go first (see core/budget.py).
+    # Memory budget over all streams; past it the oldest samples go first (store/budget.py).
     max_total_samples: int = DEFAULT_MAX_TOTAL_SAMPLES
     max_time_jump: float = MAX_TIME_JUMP  # s a sample may be ahead of its stream
     max_timestamp: float = MAX_TIMESTAMP  # |t| beyond this is rejected
@@ -142,7 +142,7 @@ class Store:
 
         A client that lost its connection and says hello again with the same id continues
         its session (same Play #n, same time axis) instead of starting a new one.
-        ``internal``: the app's own metrics (core/self_metrics.py); its samples do not count
+        ``internal``: the app's own metrics (core/store/self_metrics.py); its samples do not count
         as samples in and sinks (the recorder) never see it."""
         old = self.sessions.get(session_id) if session_id else None
         if old is not None and old.resumable and old.product == product and not old.source:

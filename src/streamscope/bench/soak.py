@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from streamscope.core.store import DEFAULT_CAPACITY
+from streamscope.core.store.store import DEFAULT_CAPACITY
 
 
 def rss_mb() -> float:

@@ -10,7 +10,7 @@ columns of a query are processed together by numpy; no Python loop per column.
 
 Tables are keyed by absolute sample index (``rb.first_index + position``), which survives the
 ring's compaction, growth, shrinking and ``drop_oldest``; each is a circular table sized for at
-least as many samples as the ring stores (``core/stream_lod.py`` sizes it to the allocation).
+least as many samples as the ring stores (``core/series/stream_lod.py`` sizes it to the allocation).
 
 Gaps: a sample whose value is not finite (NaN, ±inf) is a gap, as pyqtgraph's
 ``connect="finite"`` treats it. :func:`m4_bruteforce` defines exactly what a query returns.
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from streamscope.core.aggregate import Aggregates, bucket_edges, empty_aggregates
-from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.series.aggregate import Aggregates, bucket_edges, empty_aggregates
+from streamscope.core.series.ringbuffer import RingBuffer
 
 _INF = np.inf
 _I64 = np.int64
@@ -396,7 +396,7 @@ class MinMaxPyramid:
         samples were dropped before they were seen are skipped: no query can need them, since
         queries only read blocks lying wholly inside the stored samples.
         """
-        if len(rb) > self.capacity:  # what it stores, not its capacity: see core/stream_lod.py
+        if len(rb) > self.capacity:  # what it stores, not its capacity (series/stream_lod.py)
             raise ValueError("the ring holds more samples than this pyramid was sized for")
         total, first = rb.total, rb.first_index
         if total < self._total:  # a different or cleared buffer: start over
@@ -706,7 +706,7 @@ class MinMaxPyramid:
         return x, y
 
     def aggregate(self, rb: RingBuffer, t0: float, t1: float, bucket_s: float) -> Aggregates:
-        """Same as :func:`streamscope.core.aggregate.aggregate` on the raw samples, in
+        """Same as :func:`streamscope.core.series.aggregate.aggregate` on the raw samples, in
         O(buckets · log n) instead of O(samples) (sums may differ in the last bits)."""
         t, v = rb.t, rb.v
         edges = bucket_edges(t0, t1, bucket_s)

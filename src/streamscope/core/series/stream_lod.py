@@ -11,8 +11,8 @@ work at all; a rebuild happens only on reallocation.
 
 from __future__ import annotations
 
-from streamscope.core.lod import MinMaxPyramid
-from streamscope.core.ringbuffer import MIN_ALLOC, RingBuffer
+from streamscope.core.series.lod import MinMaxPyramid
+from streamscope.core.series.ringbuffer import MIN_ALLOC, RingBuffer
 
 # Base blocks of 2**5 samples: ~8 bytes of tables per sample (2**4 took ~17, beside the ring's
 # 16-20) for ~0.2 ms more per 1200-column query of a 1.25M-sample stream.

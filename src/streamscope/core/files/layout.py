@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from streamscope import __version__
-from streamscope.core.userdirs import write_atomically
+from streamscope.core.files.userdirs import write_atomically
 
 LAYOUT_FORMAT = "streamscope-layout"
 LAYOUT_VERSION = 1

@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from streamscope import __version__
-from streamscope.core.progress import Progress, no_progress
-from streamscope.core.store import Session, Store, StoreError
+from streamscope.core.files.progress import Progress, no_progress
+from streamscope.core.store.store import Session, Store, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from streamscope import __version__
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
 # Imported lazily so `streamscope --demo` does not pay for tools it does not run.
 SUBCOMMANDS: dict[str, str] = {
-    "export": "streamscope.recording_cli:main",  # recording -> CSV, or a summary
-    "soak": "streamscope.soak:main",  # long run: prints RSS and frame time
-    "bench-analysis": "streamscope.analysis_bench:main",  # analysis cost per frame
+    "export": "streamscope.cli.export:main",  # recording -> CSV, or a summary
+    "soak": "streamscope.bench.soak:main",  # long run: prints RSS and frame time
+    "bench-analysis": "streamscope.bench.analysis:main",  # analysis cost per frame
     "bench": "streamscope.bench.cli:main",  # issue 3: render, ingest, latency, memory figures
 }
 SNAPSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg")

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from streamscope.core.aggregate import choose_bucket
+from streamscope.core.series.aggregate import choose_bucket
 
 FPS_LADDER = (60.0, 30.0, 15.0, 5.0)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from streamscope.core.ringbuffer import RingBuffer
+from streamscope.core.series.ringbuffer import RingBuffer
 
 
 @dataclass(slots=True)

@@ -25,8 +25,8 @@ from typing import TextIO
 
 import numpy as np
 
-from streamscope.core.progress import Progress, no_progress
-from streamscope.core.recording import Recording
+from streamscope.core.files.progress import Progress, no_progress
+from streamscope.core.files.recording import Recording
 
 ROWS_PER_BLOCK = 50_000  # rows formatted at once: progress and cancel granularity
 

@@ -20,7 +20,7 @@ from streamscope.core.analysis.derived import DerivedSpec
 from streamscope.core.analysis.forecast import ForecastConfig, fit_forecast
 from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.analysis.stats import WindowStats
-from streamscope.core.store import Store, StoreSettings
+from streamscope.core.store.store import Store, StoreSettings
 
 FPS = 60
 
