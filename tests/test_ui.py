@@ -52,7 +52,7 @@ def test_drop_on_a_chart_adds_a_curve_via_the_browser_drag_data(window):
 def test_drop_event_on_the_plot_widget_goes_through_handle_drop(window, qtbot):
     chart = window.new_chart()
 
-    class FakeDrop:  # the three methods the handler uses (see NOTES: QDrag.exec can't be driven)
+    class FakeDrop:  # the three methods the handler uses (QDrag.exec's own loop can't be driven)
         def __init__(self, mime):
             self._mime, self.accepted = mime, False
 

@@ -1,4 +1,4 @@
-"""``streamscope bench [--quick] [--only SECTION] [--json FILE]``: issue 3's figures in one run.
+"""``streamscope bench [--quick] [--only SECTION] [--json FILE]``: four figures in one run.
 
 Sections: render (8 curves x N points, StreamScope vs plain pyqtgraph vs pyqtgraph's own
 downsampling), ingest (samples/s per wire form from a sender process, with the GUI's frame

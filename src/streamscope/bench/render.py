@@ -7,7 +7,7 @@ pyqtgraph baselines, on one fixed plot width.
   tree has, through the same path a live session takes.
 - ``pyqtgraph``: ``setData`` with every point, the naive live plot.
 - ``pg downsample``: ``setDownsampling(auto=True, method='peak')`` + ``setClipToView(True)``,
-  with the x range set each frame (clipToView does nothing under x auto-range, see NOTES.md).
+  with the x range set each frame (measured: clipToView does nothing under x auto-range).
 
 A frame is timed from the start of the work to the end of the last paint it caused.
 """

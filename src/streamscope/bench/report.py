@@ -1,4 +1,4 @@
-"""The printed tables, the ratios and the PASS/MISS lines against issue 3's targets.
+"""The printed tables, the ratios and the PASS/MISS lines against the performance targets.
 
 Targets are printed next to the figures, never asserted: figures depend on the machine.
 """

@@ -3,7 +3,7 @@
     python -m streamscope.bench.sender --url ws://127.0.0.1:PORT --form unity --seconds 5
 
 Why not ``StreamClient``: one Python ``websockets`` sender tops out near 60k messages/s
-(NOTES.md), below what the app is asked to take. This one opens the connection with websockets'
+(measured), below what the app is asked to take. This one opens the connection with websockets'
 own sans-I/O handshake, then writes pre-built WebSocket frames in large ``sendall`` batches, so
 the app, not the sender, is what limits the rate. Pings are answered; replies are read and
 counted. Payloads are the real wire forms (``protocol.encode_binary`` for binary frames).

@@ -18,7 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "streamscope.cli.export:main",  # recording -> CSV, or a summary
     "soak": "streamscope.bench.soak:main",  # long run: prints RSS and frame time
     "bench-analysis": "streamscope.bench.analysis:main",  # analysis cost per frame
-    "bench": "streamscope.bench.cli:main",  # issue 3: render, ingest, latency, memory figures
+    "bench": "streamscope.bench.cli:main",  # render, ingest, latency, memory figures
 }
 SNAPSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg")
 
