@@ -48,7 +48,7 @@ class StartupError(Exception):
 
 
 def check_qt_binding() -> None:
-    """Refuse the PySide6 release that crashes pyqtgraph apps on Python < 3.12 (see README)."""
+    """Refuse PySide6 6.12.0 on Python < 3.12: it crashes pyqtgraph apps (docs/architecture.md)."""
     import PySide6
 
     if PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12):

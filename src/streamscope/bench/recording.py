@@ -8,7 +8,7 @@ thread (in the app, ingest and drawing share it), in 60 Hz frames, and prints:
   share of time busy), with the recorder and, as the baseline, without it: the difference
   is what recording costs the GUI;
 - the largest backlog the writer thread had, and the file size.
-Then the same unthrottled, for the ceiling. Figures, not pass/fail (README has a run).
+Then the same unthrottled, for the ceiling. Figures, not pass/fail (docs/files.md has a run).
 """
 
 from __future__ import annotations
