@@ -20,7 +20,8 @@ from pathlib import Path
 
 import orjson
 
-SECTIONS = ("render", "ingest", "latency", "memory")
+SECTIONS = ("render", "ingest", "latency", "memory", "live")
+DEFAULT_SECTIONS = SECTIONS[:4]  # live (bench/live_load.py) runs with --only live
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,10 +32,11 @@ class Plan:
     ingest_s: float
     latency_s: float
     memory_samples: int
+    live_s: float = 15.0  # per phase of the live section
 
 
 FULL = Plan((10_000, 100_000, 1_000_000, 10_000_000), 40, 20.0, 10.0, 10.0, 10_000_000)
-QUICK = Plan((10_000, 100_000, 1_000_000), 10, 3.0, 3.0, 3.0, 10_000_000)
+QUICK = Plan((10_000, 100_000, 1_000_000), 10, 3.0, 3.0, 3.0, 10_000_000, 4.0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in only if s not in SECTIONS]
     if bad:
         build_parser().error(f"unknown section(s) {', '.join(bad)}; choose from {SECTIONS}")
-    sections = [s for s in SECTIONS if not only or s in only]
+    sections = [s for s in SECTIONS if s in only] if only else list(DEFAULT_SECTIONS)
     plan = QUICK if args.quick else FULL
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -107,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     if memory:
         lines += [*report.memory_table(memory), ""]  # type: ignore[arg-type]
     checks = report.targets(render, ingest, latency, memory)  # type: ignore[arg-type]
+    if live := results.get("live"):
+        from streamscope.bench.live_load import live_table, live_targets
+
+        lines += [*live_table(live), ""]  # type: ignore[arg-type]
+        checks += live_targets(live)  # type: ignore[arg-type]
     lines += ["== Targets (printed, not asserted) ==", *(c.line() for c in checks)]
     total = time.monotonic() - started
     lines.append(f"\nbench: {total:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
@@ -132,6 +139,10 @@ def _run(section: str, plan: Plan) -> object:
         return measure_render(
             list(plan.sizes), frames=plan.frames, budget_s=plan.render_budget_s, log=log
         )
+    if section == "live":
+        from streamscope.bench.live_load import measure_live
+
+        return measure_live(plan.live_s, log=log)
     if section == "memory":
         from streamscope.bench.memory import measure_memory
 
