@@ -8,10 +8,14 @@ Rules (every threshold is a :class:`PolicySettings` field):
 - Mode (Auto): decimate when a stream sends more than ``decimate_rate_hz`` samples/s or the view
   holds more than ``decimate_points_per_px`` x width points; else draw raw.
 - Frame rate: a chart starts at the user's cap and walks down the ladder (60 → 30 → 15 → 5) one
-  rung per over-budget frame it is responsible for, turning antialiasing off; it walks back up
-  one rung after ``headroom_frames`` consecutive frames under ``headroom_ratio`` x the budget of
-  the faster rung. The gap between "over budget" and "under half the faster budget" is the
-  hysteresis: a measurement wobbling around either threshold cannot make it flap.
+  rung per over-budget frame it is responsible for, turning antialiasing off. It is responsible
+  only for its own cost (its setData and its own painting, ``draw_ms``): blamed when the frame
+  was over budget AND its own cost took at least ``own_share`` of that budget, so a chart of a
+  few hundred points is never throttled for another chart's painting. It walks back up one
+  rung after ``headroom_frames`` consecutive frames whose own cost stays under
+  ``headroom_ratio`` x the budget of the faster rung. With ``headroom_ratio <= own_share`` a
+  chart that steps up is not blamed again at the same cost, and the gap between the two
+  thresholds is the hysteresis: a measurement wobbling around either cannot make it flap.
 - Aggregation (Auto; our call): only when decimation has already cost the chart
   ``aggregate_after_steps`` rungs AND the view holds at least ``aggregate_points`` points
   (or rate x window says it will). Decimation is O(pixels) with the pyramid, so volume alone is
@@ -61,10 +65,11 @@ class PolicySettings:
     decimate_rate_hz: float = 1000.0  # per stream: faster sample rates are decimated
     decimate_points_per_px: float = 2.0  # more points in view than this x width: decimate
     budget_ms: float | None = None  # frame budget; None means 1000 / the chart's target fps
-    min_share: float = 0.1  # a chart is blamed for a slow frame only if its own draw took
-    # at least this share of the budget (a cheap chart is not throttled for a costly one)
+    own_share: float = 0.5  # a chart is blamed for a slow frame only if its own draw and
+    # paint took at least this share of the budget (never for other charts' painting)
     over_budget_frames: int = 1  # consecutive blamed frames before stepping down one rung
-    headroom_ratio: float = 0.5  # "headroom": frame under this x the faster rung's budget
+    headroom_ratio: float = 0.5  # "headroom": own cost under this x the faster rung's budget
+    # (keep it <= own_share: a chart that steps up is then not blamed at the same cost)
     headroom_frames: int = 30  # consecutive headroom frames before stepping up one rung
     aggregate_points: int = 2_000_000  # volume (points in view) that may justify aggregation
     aggregate_after_steps: int = 2  # ...once decimation has cost this many rungs
@@ -129,12 +134,12 @@ def _step_rate(
     if inp.frame_ms is None or inp.draw_ms is None:
         return replace(state, level=level)
     budget = _budget(rungs[level], s)
-    if inp.frame_ms > budget and inp.draw_ms >= s.min_share * budget:
+    if inp.frame_ms > budget and inp.draw_ms >= s.own_share * budget:
         over = state.over + 1
         if over >= s.over_budget_frames and level < len(rungs) - 1:
             return ChartState(level + 1, 0, 0, state.aggregated)
         return ChartState(level, over, 0, state.aggregated)
-    if level > 0 and inp.frame_ms < s.headroom_ratio * _budget(rungs[level - 1], s):
+    if level > 0 and inp.draw_ms < s.headroom_ratio * _budget(rungs[level - 1], s):
         calm = state.calm + 1
         if calm >= s.headroom_frames:
             return ChartState(level - 1, 0, 0, state.aggregated)
