@@ -137,3 +137,45 @@ def test_nan_gaps_stay_gaps():
     inside = (x > t[8_000]) & (x < t[9_000])
     assert not inside.any()  # nothing drawn inside the gap
     _check(cache, rb, 0.0, rb.last_t, 300)
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_huge_rebuild_from_the_pyramid_matches_the_reference(monkeypatch, gaps):
+    """A rebuild over more than PYRAMID_BUILD_MIN samples reads the pyramid's tables, not the
+    samples, and still draws exactly the reference; live appends then fold in as usual."""
+    from streamscope.core.series.lod import MinMaxPyramid
+
+    monkeypatch.setattr(m4_cache, "PYRAMID_BUILD_MIN", 1000)
+    rng = np.random.default_rng(3)
+    rb = RingBuffer(200_000)
+    n = 150_000
+    t = np.cumsum(rng.choice([0.0, 1e-3, 2e-3], size=n))
+    v = rng.normal(size=n).round(2)
+    if gaps:
+        v[rng.random(n) < 0.01] = np.nan
+    rb.append(t, v)
+    pyr = MinMaxPyramid.for_buffer(rb)
+    cache = M4Cache()
+    for step in range(40):
+        t1 = rb.last_t
+        width = 300 if step < 20 else 257  # a resize rebuilds from the pyramid again
+        x, y = cache.query(rb, t1 - 120.0, t1, width, pyramid=pyr)
+        if step in (0, 20):
+            assert cache.last_stats.rebuilt and cache.last_stats.elements_read < n // 10
+        rx, ry = m4_aligned_bruteforce(rb.t, rb.v, t1 - 120.0, t1, cache.w)
+        np.testing.assert_array_equal(x, rx)
+        np.testing.assert_array_equal(y, ry)
+        k = int(rng.integers(1, 60))
+        new_v = rng.normal(size=k).round(2)
+        rb.append(rb.last_t + np.cumsum(rng.choice([0.0, 1e-3], size=k)), new_v)
+
+
+def test_a_given_column_width_is_used():
+    rb = RingBuffer(10_000)
+    rb.append(np.arange(5000) * 1e-3, np.sin(np.arange(5000) * 0.01))
+    cache = M4Cache()
+    x, y = cache.query(rb, 1.0, 4.0, 300, w=0.0125)
+    assert cache.w == 0.0125
+    rx, ry = m4_aligned_bruteforce(rb.t, rb.v, 1.0, 4.0, 0.0125)
+    np.testing.assert_array_equal(x, rx)
+    np.testing.assert_array_equal(y, ry)

@@ -705,6 +705,23 @@ class MinMaxPyramid:
         self.last_stats = QueryStats("m4", hi - lo, len(x), cols.read)
         return x, y
 
+    def m4_columns(
+        self, rb: RingBuffer, a: np.ndarray, b: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """M4 picks of the non-empty ranges [a, b) (absolute indices) in O(ranges): an
+        (m, 5) int64 array of (first, first min, first max, first gap, last) with -1 for none,
+        the (m, 2) min/max values (inf/-inf: none), the absolute index of the newest gap seen
+        (-1: none) and the elements read. :class:`M4Cache` builds huge views with it."""
+        self._catch_up(rb)
+        cols = self._m4_reduce(a, b, rb.v, rb.first_index)
+        picks = np.empty((len(a), 5), dtype=_I64)
+        picks[:, 0], picks[:, 4] = a, b - 1
+        for j, (_, at) in ((1, cols.mn), (2, cols.mx)):
+            picks[:, j] = np.where(at < _INF, at, -1)
+        picks[:, 3] = -1 if cols.gap is None else np.where(cols.gap < _INF, cols.gap, -1)
+        ext = np.column_stack((cols.mn[0], cols.mx[0]))
+        return picks, ext, self._last_gap, cols.read
+
     def aggregate(self, rb: RingBuffer, t0: float, t1: float, bucket_s: float) -> Aggregates:
         """Same as :func:`streamscope.core.series.aggregate.aggregate` on the raw samples, in
         O(buckets · log n) instead of O(samples) (sums may differ in the last bits)."""
