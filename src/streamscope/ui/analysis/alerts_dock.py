@@ -10,7 +10,6 @@ from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
-    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,17 +26,15 @@ from streamscope.core.analysis.alerts import AlertRule, RuleError, rules_from_js
 from streamscope.core.analysis.fmt import fmt_value
 from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.store.store import Store
+from streamscope.ui.analysis.dock import AnalysisDock
 
 RULE_ID = Qt.ItemDataRole.UserRole
 ACTIVE = QColor("#ff5252")
 
 
-class AlertsDock(QDockWidget):
+class AlertsDock(AnalysisDock):
     def __init__(self, store: Store, hub: AnalysisHub, parent: QWidget | None = None) -> None:
-        super().__init__("Alerts", parent)
-        self.setObjectName("alerts")
-        self.store = store
-        self.hub = hub
+        super().__init__("Alerts", "alerts", store, hub, parent)
         self.book = hub.alerts
         self._version = -1
         self._structure = -1

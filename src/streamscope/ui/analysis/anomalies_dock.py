@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDockWidget,
     QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
@@ -23,6 +22,7 @@ from streamscope.core.analysis.anomaly import AnomalyConfig
 from streamscope.core.analysis.fmt import fmt_value, fmt_z
 from streamscope.core.analysis.hub import AnalysisHub, Anomaly
 from streamscope.core.store.store import Store
+from streamscope.ui.analysis.dock import AnalysisDock
 
 COLUMNS = ("Time (s)", "Stream", "Value", "z", "Session")
 
@@ -83,14 +83,11 @@ class AnomalyModel(QAbstractTableModel):
             self.endRemoveRows()
 
 
-class AnomaliesDock(QDockWidget):
+class AnomaliesDock(AnalysisDock):
     anomalyActivated = Signal(object)  # Anomaly
 
     def __init__(self, store: Store, hub: AnalysisHub, parent: QWidget | None = None) -> None:
-        super().__init__("Anomalies", parent)
-        self.setObjectName("anomalies")
-        self.store = store
-        self.hub = hub
+        super().__init__("Anomalies", "anomalies", store, hub, parent)
         self._seen_total = 0
         self._epoch = hub.anomaly_epoch
         body = QWidget()

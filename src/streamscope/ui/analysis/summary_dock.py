@@ -14,7 +14,6 @@ from concurrent.futures import Future
 import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -27,6 +26,7 @@ from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.analysis.llm import LLMSettings, LLMWorker
 from streamscope.core.analysis.summary import StreamSummary, summarize
 from streamscope.core.store.store import Store
+from streamscope.ui.analysis.dock import AnalysisDock
 from streamscope.ui.windows import WINDOWS
 
 # the charts' windows from 30 s on: a summary of 10 s says little
@@ -36,7 +36,9 @@ SUMMARY_WINDOWS: list[tuple[str, float | None]] = [
 REFRESH_S = 1.0
 
 
-class SummaryDock(QDockWidget):
+class SummaryDock(AnalysisDock):
+    """Saves nothing in layouts (its place and visibility are Qt's dock state)."""
+
     def __init__(
         self,
         store: Store,
@@ -45,10 +47,7 @@ class SummaryDock(QDockWidget):
         parent: QWidget | None = None,
     ) -> None:
         """``settings`` gives the model endpoint in force (it changes while the dock lives)."""
-        super().__init__("Summary", parent)
-        self.setObjectName("summary")
-        self.store = store
-        self.hub = hub
+        super().__init__("Summary", "summary", store, hub, parent)
         self.settings = settings
         self.worker = LLMWorker()
         self.summary: StreamSummary | None = None

@@ -14,7 +14,6 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
-    QDockWidget,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -31,6 +30,7 @@ from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.analysis.stats import StatsView, value_before
 from streamscope.core.series.plotdata import curve_points
 from streamscope.core.store.store import Store
+from streamscope.ui.analysis.dock import AnalysisDock
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.windows import WINDOWS
 
@@ -156,12 +156,9 @@ class _DropArea(AcceptsStreams, QWidget):
         self.setAcceptDrops(True)
 
 
-class TilesDock(QDockWidget):
+class TilesDock(AnalysisDock):
     def __init__(self, store: Store, hub: AnalysisHub, parent: QWidget | None = None) -> None:
-        super().__init__("Value tiles", parent)
-        self.setObjectName("value-tiles")
-        self.store = store
-        self.hub = hub
+        super().__init__("Value tiles", "value-tiles", store, hub, parent)
         self.tiles: dict[str, Tile] = {}
         self._due = 0.0
         self._columns = 1
