@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from llm_stand_in import StandIn
+from streamscope.app import build_window
 from streamscope.core.analysis.align import align_xy
 from streamscope.core.analysis.derived import DerivedSpec
 from streamscope.core.analysis.llm import LLMSettings
 from streamscope.core.store.store import Store
-from streamscope.ui import chart_overlays, summary_dock, tiles_dock
+from streamscope.ui.analysis import overlays, summary_dock, tiles_dock
 from streamscope.ui.dnd import streams_to_mime
-from streamscope.ui.main_window import MainWindow
 
 
 @pytest.fixture
@@ -28,8 +28,8 @@ def store():
 def window(qtbot, store, monkeypatch):
     monkeypatch.setattr(tiles_dock, "REFRESH_S", 0.0)  # no throttling between test frames
     monkeypatch.setattr(summary_dock, "REFRESH_S", 0.0)
-    monkeypatch.setattr(chart_overlays, "MARKS_INTERVAL_S", 0.0)
-    w = MainWindow(store)
+    monkeypatch.setattr(overlays, "MARKS_INTERVAL_S", 0.0)
+    w = build_window(store)
     qtbot.addWidget(w)
     w.show()
     return w
@@ -391,7 +391,7 @@ def test_analysis_state_round_trips_through_json(qtbot, window, store):
     state = json.loads(text)
     assert state["alert_rules"][0]["stream"] == "fps" and state["charts"]["chart-1"]["linked"]
 
-    other = MainWindow(store)
+    other = build_window(store)
     qtbot.addWidget(other)
     other.new_chart(["fps", "mem"])  # the layout makes its charts first …
     problems = other.analysis.state_from_json(text)  # … then restores the analysis

@@ -11,12 +11,11 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication
 
 from conftest import loop_until
-from streamscope.app import AppOptions, StreamScope
+from streamscope.app import AppOptions, StreamScope, build_window
 from streamscope.core.adaptive.policy import Override, PolicySettings
 from streamscope.core.series import lttb
 from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
-from streamscope.ui.main_window import MainWindow
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def store():
 
 @pytest.fixture
 def window(qtbot, store):
-    w = MainWindow(store)
+    w = build_window(store)
     qtbot.addWidget(w)
     w.show()
     return w

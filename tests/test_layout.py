@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from conftest import loop_until
-from streamscope.app import AppOptions, StreamScope
+from streamscope.app import AppOptions, StreamScope, build_window
 from streamscope.core.files.layout import (
     LAYOUT_VERSION,
     ChartLayout,
@@ -104,7 +104,7 @@ def store():
 
 
 def make_window(qtbot, store) -> MainWindow:
-    w = MainWindow(store)
+    w = build_window(store)
     qtbot.addWidget(w)
     w.resize(780, 700)  # inside the offscreen screen (800×800): restoreGeometry clamps to it
     w.show()

@@ -7,12 +7,11 @@ import asyncio
 import numpy as np
 
 from conftest import loop_until
-from streamscope.app import AppOptions, StreamScope
+from streamscope.app import AppOptions, StreamScope, build_window
 from streamscope.core.files.recording import Recording
 from streamscope.core.files.userdirs import recordings_dir
 from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
-from streamscope.ui.main_window import MainWindow
 
 
 def bits(a) -> np.ndarray:
@@ -21,7 +20,7 @@ def bits(a) -> np.ndarray:
 
 def test_record_toggle_writes_to_the_recordings_folder(qtbot):
     store = Store()
-    window = MainWindow(store)
+    window = build_window(store)
     qtbot.addWidget(window)
     window.show()
     s = store.open_session("Game")
@@ -53,7 +52,7 @@ def test_open_recording_shows_its_sessions_and_charts_them(qtbot, tmp_path):
         t = np.arange(0, 30, 0.001)
         source.append(s.id, "frame_ms", t, 16 + np.sin(t))
     store = Store()
-    window = MainWindow(store)
+    window = build_window(store)
     qtbot.addWidget(window)
     window.show()
     chart = window.new_chart(["frame_ms"])
@@ -70,7 +69,7 @@ def test_open_recording_shows_its_sessions_and_charts_them(qtbot, tmp_path):
 
 
 def test_opening_a_bad_file_says_why(qtbot, tmp_path):
-    window = MainWindow(Store())
+    window = build_window(Store())
     qtbot.addWidget(window)
     bad = tmp_path / "notes.ssrec"
     bad.write_text("hello")

@@ -7,8 +7,8 @@ import sys
 
 import numpy as np
 
+from streamscope.app import build_window
 from streamscope.core.store.store import Store
-from streamscope.ui.main_window import MainWindow
 
 FRAMES = 3000
 
@@ -16,7 +16,7 @@ FRAMES = 3000
 def test_drawing_thousands_of_frames_keeps_none_alive(qtbot):
     store = Store()
     session = store.open_session("Game")
-    window = MainWindow(store)
+    window = build_window(store)
     qtbot.addWidget(window)
     names = [f"s{i}" for i in range(4)]
     window.new_chart(names[:2])

@@ -124,9 +124,9 @@ def test_a_chart_that_never_draws_times_out_naming_the_step():
 
 
 def test_a_plot_without_the_curves_fails_the_png_check(qtbot, tmp_path):
-    from streamscope.ui.main_window import MainWindow
+    from streamscope.app import build_window
 
-    window = MainWindow(Store())
+    window = build_window(Store())
     qtbot.addWidget(window)
     window.show()
     chart = window.new_chart(list(selftest.STREAMS))  # curves bound, but no data ever came
@@ -138,14 +138,14 @@ def test_a_plot_without_the_curves_fails_the_png_check(qtbot, tmp_path):
 
 
 def test_a_plot_with_the_curves_passes_the_png_check(qtbot, tmp_path):
-    from streamscope.ui.main_window import MainWindow
+    from streamscope.app import build_window
 
     store = Store()
     sid = store.open_session("Game").id
     t = np.linspace(0, selftest.SPAN, 2000)
     store.append(sid, selftest.STREAMS[0], t, np.sin(t))
     store.append(sid, selftest.STREAMS[1], t, t)
-    window = MainWindow(store)
+    window = build_window(store)
     qtbot.addWidget(window)
     window.show()
     chart = window.new_chart(list(selftest.STREAMS))

@@ -18,10 +18,10 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QPushButton
 
+from streamscope.app import build_window
 from streamscope.core.files.userdirs import Settings, safe_name, stamped_name
 from streamscope.core.store.store import Store
 from streamscope.ui import export
-from streamscope.ui.main_window import MainWindow
 from streamscope.ui.progress import BackgroundTask
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -40,7 +40,7 @@ def store():
 
 @pytest.fixture
 def window(qtbot, store):
-    w = MainWindow(store)
+    w = build_window(store)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from streamscope.app import build_window
 from streamscope.core.store.store import Store
 from streamscope.ui.dnd import STREAM_MIME, streams_from_mime, streams_to_mime
-from streamscope.ui.main_window import MainWindow
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def store():
 
 @pytest.fixture
 def window(qtbot, store):
-    w = MainWindow(store)
+    w = build_window(store)
     qtbot.addWidget(w)
     w.show()
     w.browser.sync()
@@ -241,7 +241,7 @@ def test_pause_at_source_sends_the_original_command(window, store):
 def test_help_shows_the_address_a_working_example_and_every_shortcut(qtbot, store):
     from PySide6.QtGui import QGuiApplication
 
-    window = MainWindow(store, lambda: ("ws://127.0.0.1:40123", 0))
+    window = build_window(store, lambda: ("ws://127.0.0.1:40123", 0))
     qtbot.addWidget(window)
     window.new_chart(["fps"])
     dialog = window.show_help()
@@ -271,7 +271,7 @@ def test_a_new_window_fits_on_a_small_screen_and_keeps_its_size_offscreen(qtbot,
 
     assert fit_to(1400, 860, QSize(1366, 728)) == (1297, 669)  # a laptop, taskbar excluded
     assert fit_to(1400, 860, QSize(2560, 1400)) == (1400, 860)
-    window = MainWindow(store)  # offscreen: no real screen, so --snapshot gets the full size
+    window = build_window(store)  # offscreen: no real screen, so --snapshot gets the full size
     qtbot.addWidget(window)
     assert (window.width(), window.height()) == (1400, 860)
 
@@ -287,7 +287,7 @@ def test_chart_keys_toggle_follow_pause_and_ghost(window):
 
 
 def test_f1_twice_keeps_one_help_dialog(qtbot, store):
-    window = MainWindow(store)
+    window = build_window(store)
     qtbot.addWidget(window)
     first = window.show_help()
     first.close()

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamscope.core.store.self_metrics import SelfMetrics
 from streamscope.core.store.store import (
@@ -19,6 +20,11 @@ from streamscope.core.store.store import (
     Store,
     StoreSettings,
 )
+
+if TYPE_CHECKING:
+    from streamscope.ui.analysis.controller import AnalysisController
+    from streamscope.ui.file_actions import FileActions
+    from streamscope.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 DEMO_LAYOUT = "layouts/demo.json"  # in resources/: what a first --demo run shows
@@ -41,6 +47,31 @@ class AppOptions:
     snapshot_after: float = 2.0
     snapshot_scale: float = 1.0
     remember_layout: bool = True  # save the layout on quit (off for tools: self-test, soak)
+
+
+def build_window(
+    store: Store, status: Callable[[], tuple[str, int]] = lambda: ("", 0)
+) -> MainWindow:
+    """The main window with its features (``add_features``)."""
+    from streamscope.ui.main_window import MainWindow
+
+    window = MainWindow(store, status)
+    add_features(window)
+    return window
+
+
+def add_features(window: MainWindow) -> tuple[AnalysisController, FileActions]:
+    """Build the analysis (tiles, anomalies, alerts, summary, XY, chart overlays) and the File
+    actions (snapshots, CSV, layouts that carry the analysis, recordings), each handed the
+    window, which knows neither. Also set as ``window.analysis`` / ``window.file_actions``
+    for callers that hold only the window (tests, tools)."""
+    from streamscope.ui.analysis.controller import AnalysisController
+    from streamscope.ui.file_actions import FileActions
+
+    analysis = AnalysisController(window)
+    files = FileActions(window, layout_part=analysis)
+    window.analysis, window.file_actions = analysis, files
+    return analysis, files
 
 
 class StartupError(Exception):
@@ -118,6 +149,7 @@ class StreamScope:
         self.window = MainWindow(
             self.store, lambda: (self.server.url, len(self.server.connections))
         )
+        self.analysis, self.files = add_features(self.window)
         self.window.browser.send_command = self.server.send_command
         install_health_status(self.window, self.store, self.server)
         self.metrics = SelfMetrics(self.store, time.monotonic())
@@ -210,7 +242,7 @@ class StreamScope:
     def _file_options(self) -> None:
         """--layout (or the last layout; the demo layout on a first --demo run), --open,
         --record: see ui/file_actions.py."""
-        o, files = self.options, self.window.file_actions
+        o, files = self.options, self.files
         if o.layout:
             files.load_layout(Path(o.layout))  # a bad file: reported, default layout used
         elif not o.plots and not files.restore_last_layout() and o.demo:
@@ -230,7 +262,7 @@ class StreamScope:
         from streamscope.resources import ResourceNotFound, resource_path
 
         try:
-            self.window.file_actions.load_layout(resource_path(DEMO_LAYOUT))
+            self.files.load_layout(resource_path(DEMO_LAYOUT))
         except ResourceNotFound as e:  # a broken install: say so, start without charts
             log.warning("%s", e)
 
@@ -246,7 +278,7 @@ class StreamScope:
                 log.exception("a shutdown step failed")
         # finish the recording; remember the layout (not for scripted snapshot runs)
         o = self.options
-        self.window.file_actions.shutdown(save_layout=o.remember_layout and not o.snapshot)
+        self.files.shutdown(save_layout=o.remember_layout and not o.snapshot)
         self.window.clock.stop()
         self.window.close()
         self.gc.stop()

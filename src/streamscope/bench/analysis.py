@@ -106,12 +106,12 @@ def bench_ui(seconds: float) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from streamscope.ui.main_window import MainWindow
+    from streamscope.app import build_window
 
     app = QApplication.instance() or QApplication([])
     store = Store()
     session = store.open_session("Bench")
-    w = MainWindow(store)
+    w = build_window(store)
     w.resize(1600, 1000)
     w.show()
     names = [f"s{i}" for i in range(8)]
@@ -147,10 +147,10 @@ def bench_ui(seconds: float) -> None:
 
     print("UI: 1600×1000 offscreen, 4 charts × 2 curves × 1 kHz")
     run("warm-up")
-    plain = w.clock._charts
-    w.clock._charts = lambda: w.charts  # the charts alone, no analysis
+    stages = w.clock.before, w.clock.after
+    w.clock.before, w.clock.after = [], []  # the charts alone, no analysis
     run("charts only")
-    w.clock._charts = plain
+    w.clock.before, w.clock.after = stages
     run("with analysis (8 tiles, XY, 4 forecasts, marks, alert, linked axes)")
     w.close()
 

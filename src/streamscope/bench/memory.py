@@ -36,9 +36,9 @@ class MemoryRow:
 
 
 def _child(samples: int) -> dict:
+    from streamscope.app import build_window
     from streamscope.bench.stats import qt_app, rss_mb
     from streamscope.core.store.store import DEFAULT_MAX_TOTAL_SAMPLES, Store, StoreSettings
-    from streamscope.ui.main_window import MainWindow
 
     app = qt_app()
     per = -(-samples // STREAMS)
@@ -47,7 +47,7 @@ def _child(samples: int) -> dict:
     )
     store = Store(settings)
     names = [f"bench/s{i}" for i in range(STREAMS)]
-    window = MainWindow(store)
+    window = build_window(store)
     window.show()
     dock = window.new_chart(names)
     window.clock.tick()

@@ -95,9 +95,9 @@ def _row(variant: str, d: Data, curves: int, times: list, paints: list, note="")
 
 
 def bench_streamscope(app, d: Data, loop_args: dict) -> RenderRow:
+    from streamscope.app import build_window
     from streamscope.bench.paint import PaintCounter
     from streamscope.core.store.store import DEFAULT_MAX_TOTAL_SAMPLES, Store, StoreSettings
-    from streamscope.ui.main_window import MainWindow
 
     curves = len(d.v)
     total = len(d.t)
@@ -111,7 +111,7 @@ def bench_streamscope(app, d: Data, loop_args: dict) -> RenderRow:
         for a in range(0, d.n, CHUNK):
             b = min(a + CHUNK, d.n)
             store.append(sid, name, d.t[a:b], v[a:b])
-    window = MainWindow(store)
+    window = build_window(store)
     window.resize(1400, 900)
     window.show()
     dock = window.new_chart(names)

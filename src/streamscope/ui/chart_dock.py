@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamscope.core.adaptive.policy import Override
+from streamscope.core.series.plotdata import Points
 from streamscope.core.store.store import Store, Stream
 from streamscope.ui.chart_engine import (
     DECIMATION_CHOICES,
@@ -32,23 +33,16 @@ from streamscope.ui.chart_engine import (
     Band,
     ChartEngine,
     Decimation,
-    Points,
     parse_override,
 )
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
+from streamscope.ui.windows import WINDOWS
 
 PALETTE = [
     "#4fc3f7", "#ffb74d", "#81c784", "#e57373", "#ba68c8",
     "#fff176", "#4db6ac", "#f06292", "#a1887f", "#90a4ae",
 ]  # fmt: skip
-WINDOWS: list[tuple[str, float | None]] = [
-    ("10 s", 10.0),
-    ("30 s", 30.0),
-    ("60 s", 60.0),
-    ("5 min", 300.0),
-    ("All", None),
-]
 
 
 @dataclass(eq=False)

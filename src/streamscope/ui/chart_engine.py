@@ -28,6 +28,7 @@ from streamscope.core.adaptive.policy import (
 )
 from streamscope.core.adaptive.rates import RateMeter
 from streamscope.core.series import lttb
+from streamscope.core.series.plotdata import Points
 from streamscope.core.store.store import Stream
 
 
@@ -62,25 +63,6 @@ def parse_override(name: str | Override) -> Override:
     except ValueError:
         choices = ", ".join(o.value for o, _ in MODE_CHOICES)
         raise ValueError(f"unknown render mode {name!r} (one of: {choices})") from None
-
-
-@dataclass(slots=True)
-class Points:
-    """What one curve shows this frame (x session-relative); band edges when aggregated."""
-
-    x: np.ndarray
-    y: np.ndarray
-    in_view: int
-    lo: np.ndarray | None = None
-    hi: np.ndarray | None = None
-
-    def clip_to(self, x_max: float) -> Points:
-        """Without what lies after ``x_max`` (data that arrived after a pause)."""
-        keep = self.x <= x_max
-        if keep.all():
-            return self
-        cut = [a[keep] if a is not None else None for a in (self.lo, self.hi)]
-        return Points(self.x[keep], self.y[keep], self.in_view, *cut)
 
 
 @dataclass(eq=False)

@@ -1,7 +1,8 @@
 """The File features of the main window: snapshots, chart CSV, layouts and recordings.
 
-Installed by ``MainWindow`` with one line; everything it needs from the window is public
-(``file_menu``, ``quit_action``, ``charts``, ``chartAdded``, ``store``). Long work (opening or
+Built by ``app.build_window`` on a ``ChartHost`` (the main window): everything it uses of the
+window is in that protocol (``file_menu``, ``quit_action``, ``charts``, ``chartAdded``, ...).
+Layouts also carry a ``LayoutPart`` (the analysis) when one is given. Long work (opening or
 converting a recording, big CSV exports) runs as a ``BackgroundTask`` with a progress dialog.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamscope.core.analysis.fmt import fmt_si
 from streamscope.core.files import recording as rec
 from streamscope.core.files.csvexport import export_recording_csv, write_csv_file
 from streamscope.core.files.layout import (
@@ -43,11 +44,9 @@ from streamscope.core.files.userdirs import (
 )
 from streamscope.ui import export
 from streamscope.ui.chart_dock import ChartDock
+from streamscope.ui.host import ChartHost, LayoutPart
 from streamscope.ui.layouts import apply_layout, capture_layout
 from streamscope.ui.progress import BackgroundTask
-
-if TYPE_CHECKING:
-    from streamscope.ui.main_window import MainWindow
 
 IMAGE_FILTERS = {
     "PNG image (*.png)": ("png", 1.0),
@@ -63,9 +62,10 @@ LAYOUT_FILTER = "StreamScope layouts (*.json);;All files (*)"
 
 
 class FileActions(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: ChartHost, layout_part: LayoutPart | None = None) -> None:
+        super().__init__(window.window())
         self.window = window
+        self.layout_part = layout_part  # what else a layout saves and restores (analysis)
         self.store = window.store
         self.settings = Settings()
         self.recorder: rec.RecordingWriter | None = None
@@ -85,7 +85,7 @@ class FileActions(QObject):
         menu, before = w.file_menu, w.quit_action
 
         def act(text: str, key, slot, tip: str = "") -> QAction:
-            a = QAction(text, w)
+            a = QAction(text, w.window())
             if key:
                 a.setShortcut(QKeySequence(key))
             if tip:
@@ -208,13 +208,13 @@ class FileActions(QObject):
     def notify(self, title: str, text: str, warning: bool = True) -> QMessageBox:
         """Tell the user without blocking: a message box and the status bar."""
         self.last_notice = text
-        self.window.statusBar().showMessage(text, 15_000)
+        self.window.show_status(text, 15_000)
         box = QMessageBox(
             QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information,
             title,
             text,
             QMessageBox.StandardButton.Ok,
-            self.window,
+            self.window.window(),
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setWindowModality(Qt.WindowModality.NonModal)
@@ -223,10 +223,10 @@ class FileActions(QObject):
 
     def _say(self, text: str) -> None:
         self.last_notice = text
-        self.window.statusBar().showMessage(text, 8_000)
+        self.window.show_status(text, 8_000)
 
     def _run(self, label: str, fn, on_done) -> BackgroundTask:
-        task = BackgroundTask(self.window, label, fn)
+        task = BackgroundTask(self.window.window(), label, fn)
         self._tasks.add(task)
 
         def finish() -> None:
@@ -279,7 +279,7 @@ class FileActions(QObject):
 
     def save_window_image(self, path: Path, scale: float = 1.0) -> Path | None:
         try:
-            size = export.save_image(self.window, path, scale)
+            size = export.save_image(self.window.window(), path, scale)
         except export.ExportError as e:
             self.notify("Export window image", str(e))
             return None
@@ -294,7 +294,7 @@ class FileActions(QObject):
         self._say(f"Copied chart “{dock.state.title}” to the clipboard")
 
     def copy_window(self) -> None:
-        export.copy_image(self.window)
+        export.copy_image(self.window.window())
         self._say("Copied the window to the clipboard")
 
     # ------------------------------------------------------------ chart CSV
@@ -328,7 +328,7 @@ class FileActions(QObject):
     ) -> tuple[Path | None, str]:
         folder = self.settings.folder(key, default)
         path, chosen = QFileDialog.getSaveFileName(
-            self.window, title, str(folder / name), ";;".join(filters)
+            self.window.window(), title, str(folder / name), ";;".join(filters)
         )
         if not path:
             return None, ""
@@ -337,7 +337,7 @@ class FileActions(QObject):
 
     def _ask_open(self, title: str, filters: str, key: str, default: Path) -> Path | None:
         folder = self.settings.folder(key, default)
-        path, _ = QFileDialog.getOpenFileName(self.window, title, str(folder), filters)
+        path, _ = QFileDialog.getOpenFileName(self.window.window(), title, str(folder), filters)
         if not path:
             return None
         self.settings.set(key, str(Path(path).parent))
@@ -360,7 +360,7 @@ class FileActions(QObject):
 
     def save_layout(self, path: Path) -> bool:
         try:
-            save_layout_file(path, capture_layout(self.window))
+            save_layout_file(path, capture_layout(self.window, self.layout_part))
         except OSError as e:
             self.notify("Save layout", f"cannot save layout to {path}: {e.strerror or e}")
             return False
@@ -383,7 +383,7 @@ class FileActions(QObject):
 
     def apply(self, layout: Layout) -> list[str]:
         """Show ``layout``; returns what of its analysis settings was skipped."""
-        problems = apply_layout(self.window, layout)
+        problems = apply_layout(self.window, layout, self.layout_part)
         self._current = None
         return problems
 
@@ -397,7 +397,7 @@ class FileActions(QObject):
 
     def save_last_layout(self) -> None:
         with contextlib.suppress(OSError):  # a convenience: never a reason to fail on quit
-            save_layout_file(last_layout_path(), capture_layout(self.window))
+            save_layout_file(last_layout_path(), capture_layout(self.window, self.layout_part))
 
     # ------------------------------------------------------------ recording
 
@@ -459,7 +459,7 @@ class FileActions(QObject):
         self._rec_shown = now
         secs = int(now - self._recording_since)
         self.recording_label.setText(
-            f"● REC {secs // 60:02d}:{secs % 60:02d}  {_si(writer.samples_written)} samples  "
+            f"● REC {secs // 60:02d}:{secs % 60:02d}  {fmt_si(writer.samples_written)} samples  "
             f"{writer.size_bytes() / 1e6:.1f} MB"
         )
 
@@ -530,10 +530,3 @@ class FileActions(QObject):
         self.stop_recording()
         if save_layout:
             self.save_last_layout()
-
-
-def _si(n: float) -> str:
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if n >= div:
-            return f"{n / div:.1f}{suffix}"
-    return f"{n:.0f}"

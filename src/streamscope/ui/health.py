@@ -11,6 +11,7 @@ import time
 
 from PySide6.QtWidgets import QLabel
 
+from streamscope.core.analysis.fmt import fmt_si
 from streamscope.core.store.store import Store
 from streamscope.ingest.guard import is_loopback
 from streamscope.ingest.server import IngestServer
@@ -24,13 +25,6 @@ def exposure_text(host: str, token: bool) -> str:
         return ""
     where = host or "all interfaces"
     return f"⚠ Exposed on {where}" + (" · token required" if token else "")
-
-
-def _n(x: int) -> str:
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if x >= div:
-            return f"{x / div:.1f}{suffix}"
-    return str(x)
 
 
 class HealthStatus:
@@ -61,10 +55,10 @@ class HealthStatus:
         self._due = now + 0.25
         st, sv = self.store, self.server
         budget = st.settings.max_total_samples
-        text = f"{_n(st.stored_samples)} of {_n(budget)} kept"
+        text = f"{fmt_si(st.stored_samples)} of {fmt_si(budget)} kept"
         problems = []
         if st.budget_dropped:
-            problems.append(f"{_n(st.budget_dropped)} dropped")
+            problems.append(f"{fmt_si(st.budget_dropped)} dropped")
         refused = sum(sv.rejected.values())
         if refused:
             problems.append(f"{refused} refused")

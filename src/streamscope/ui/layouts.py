@@ -1,27 +1,24 @@
 """Layouts on a live window: capture the charts and dock positions, or rebuild them from a file.
 
-The file format lives in ``core.layout`` (Qt-free); this module maps it onto ``MainWindow``
-and ``ChartDock``. Chart settings that only some versions have (the render engine's ``mode``,
-per-curve colors) are read and written with ``getattr`` and defaults, so a layout survives
-either side not knowing about them.
+The file format lives in ``core.layout`` (Qt-free); this module maps it onto a ``ChartHost``
+(the main window), its ``ChartDock``s and a ``LayoutPart`` (the analysis). Chart settings that
+only some versions have (the render engine's ``mode``, per-curve colors) are read and written
+with ``getattr`` and defaults, so a layout survives either side not knowing about them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import re
-from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray
 
 from streamscope.core.files.layout import ChartLayout, Layout
-from streamscope.ui.chart_dock import WINDOWS, ChartDock
+from streamscope.ui.chart_dock import ChartDock
 from streamscope.ui.export import qt_color_name
-
-if TYPE_CHECKING:
-    from streamscope.ui.main_window import MainWindow
+from streamscope.ui.host import ChartHost, LayoutPart
+from streamscope.ui.windows import WINDOWS
 
 STATE_VERSION = 1  # Qt saveState() version tag for both window and chart area
 
@@ -53,7 +50,7 @@ def capture_chart(dock: ChartDock) -> ChartLayout:
     )
 
 
-def capture_layout(window: MainWindow) -> Layout:
+def capture_layout(window: ChartHost, part: LayoutPart | None = None) -> Layout:
     return Layout(
         charts=[capture_chart(d) for d in window.charts],
         qt={
@@ -61,7 +58,7 @@ def capture_layout(window: MainWindow) -> Layout:
             "window_state": bytes(window.saveState(STATE_VERSION).data()),
             "charts_state": bytes(window.area.saveState(STATE_VERSION).data()),
         },
-        analysis=json.loads(window.analysis.state_to_json()),
+        analysis=part.state() if part is not None else {},
     )
 
 
@@ -100,28 +97,23 @@ def set_curve_color(dock: ChartDock, name: str, color: str) -> None:
     dock.curves[name].item.setPen(pg.mkPen(color, width=1))
 
 
-def apply_layout(window: MainWindow, layout: Layout) -> list[str]:
-    """Replace the window's charts (and XY charts) with the layout's; dock positions follow
-    when Qt can. Returns what of the analysis settings could not be applied."""
-    for xy in list(window.analysis.xy_docks):
-        xy.close()
+def apply_layout(window: ChartHost, layout: Layout, part: LayoutPart | None = None) -> list[str]:
+    """Replace the window's charts (and ``part``'s docks: XY charts) with the layout's; dock
+    positions follow when Qt can. Returns what of ``part``'s settings could not be applied."""
+    for dock in part.area_docks() if part is not None else []:
+        dock.close()
     for dock in list(window.charts):
         dock.setObjectName(f"closing-{id(dock)}")  # its name must not catch restored state
         window.area.removeDockWidget(dock)
         dock.close()
     window.charts.clear()
-    numbers = [0]
     for chart in layout.charts:
         dock = window.new_chart(chart.streams, chart.title)
         dock.setObjectName(chart.id)
         apply_chart(dock, chart)
-        if m := re.fullmatch(r"chart-(\d+)", chart.id):
-            numbers.append(int(m.group(1)))
-    window._next_chart = max(window._next_chart, max(numbers) + 1)  # new charts get new ids
+    window.reserve_chart_ids(c.id for c in layout.charts)  # new charts get new ids
     # before the dock positions: XY charts are docks too
-    problems = (
-        window.analysis.state_from_json(json.dumps(layout.analysis)) if layout.analysis else []
-    )
+    problems = part.restore(layout.analysis) if part is not None and layout.analysis else []
     qt = layout.qt
     if "window_geometry" in qt:
         window.restoreGeometry(QByteArray(qt["window_geometry"]))
@@ -129,5 +121,6 @@ def apply_layout(window: MainWindow, layout: Layout) -> list[str]:
         window.restoreState(QByteArray(qt["window_state"]), STATE_VERSION)
     if "charts_state" in qt:
         window.area.restoreState(QByteArray(qt["charts_state"]), STATE_VERSION)
-    window.area.hint.setVisible(not window.charts and not window.analysis.xy_docks)
+    area_docks = part.area_docks() if part is not None else []
+    window.area.hint.setVisible(not window.charts and not area_docks)
     return problems

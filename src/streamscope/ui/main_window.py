@@ -1,52 +1,30 @@
-"""The main window: stream browser, an area of chart docks, menus, status bar, render clock."""
+"""The main window: stream browser, an area of chart docks, menus, status bar, render clock.
+
+It knows no feature built on top of it: ``app.build_window`` hands it to the analysis
+controller and the file actions, which use it as a ``ui.host.ChartHost``."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from streamscope import __version__
+from streamscope.core.analysis.fmt import fmt_si
 from streamscope.core.store.store import Store
-from streamscope.ui.analysis_controller import AnalysisController
+from streamscope.ui.chart_area import ChartArea
 from streamscope.ui.chart_dock import ChartDock
 from streamscope.ui.chart_engine import ANTIALIAS
-from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
-from streamscope.ui.file_actions import FileActions
+from streamscope.ui.dnd import streams_from_mime
 from streamscope.ui.help_dialog import HelpDialog
 from streamscope.ui.render_clock import FPS_CAPS, RenderClock
 from streamscope.ui.stream_browser import StreamBrowser
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # Qt platforms with a made-up screen size
-EMPTY_HINT = (
-    "Drop a stream here to make a chart\n\n"
-    "Streams appear on the left as clients connect to the address in the status bar.\n"
-    "Ctrl+N makes an empty chart. F1 shows how to send data and every shortcut."
-)
-
-
-class ChartArea(AcceptsStreams, QMainWindow):
-    """Holds the chart docks; a drop on its free space makes a new chart."""
-
-    streamsDropped = Signal(QMimeData)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowFlags(Qt.WindowType.Widget)
-        self.setDockNestingEnabled(True)
-        self.setDockOptions(
-            QMainWindow.DockOption.AnimatedDocks
-            | QMainWindow.DockOption.AllowNestedDocks
-            | QMainWindow.DockOption.AllowTabbedDocks
-        )
-        self.setAcceptDrops(True)
-        self.hint = QLabel(EMPTY_HINT)
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet("color: gray; font-size: 14px")
-        self.setCentralWidget(self.hint)
 
 
 class MainWindow(QMainWindow):
@@ -79,14 +57,16 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
         self.resizeDocks([self.browser_dock], [280], Qt.Orientation.Horizontal)
 
-        self.clock = RenderClock(lambda: self.analysis.around(self.charts))
+        self.clock = RenderClock(lambda: self.charts)
         self.clock.ticked.connect(self._on_tick)
         self._build_menus()
         self._build_status()
-        self.analysis = AnalysisController(self)  # tiles, anomalies, alerts, XY, overlays
         self._last_status = (time.monotonic(), store.total_samples)
         self._status_due = 0.0
-        self.file_actions = FileActions(self)  # snapshots, CSV, layouts, recordings
+        # Set by app.build_window, for callers that hold only the window (tests, tools);
+        # the window itself never uses them.
+        self.analysis: QObject | None = None  # tiles, anomalies, alerts, XY, overlays
+        self.file_actions: QObject | None = None  # snapshots, CSV, layouts, recordings
 
     def _fit_to_screen(self, width: int, height: int) -> None:
         """The default size, but never bigger than the screen (a 1366x768 laptop). Offscreen
@@ -177,6 +157,20 @@ class MainWindow(QMainWindow):
         self.chartAdded.emit(dock)
         return dock
 
+    def reserve_chart_ids(self, ids: Iterable[str]) -> None:
+        """Charts made from now on get numbers after those in ``ids`` (``chart-N``), so a
+        restored layout's ids are never given out again."""
+        numbers = [int(m.group(1)) for i in ids if (m := re.fullmatch(r"chart-(\d+)", i))]
+        self._next_chart = max(self._next_chart, max(numbers, default=0) + 1)
+
+    def selected_streams(self) -> list[str]:
+        """Names of the streams selected in the Streams panel, once each, in order."""
+        return list(dict.fromkeys(n for _, n in self.browser.selected_refs()))
+
+    def show_status(self, text: str, ms: int = 0) -> None:
+        """A passing message in the status bar (``ms`` 0: until the next one)."""
+        self.statusBar().showMessage(text, ms)
+
     def _chart_closed(self, dock: ChartDock) -> None:
         if dock in self.charts:
             self.charts.remove(dock)
@@ -199,7 +193,7 @@ class MainWindow(QMainWindow):
             target.add_stream(name)
 
     def _plot_selected(self) -> None:
-        names = list(dict.fromkeys(n for _, n in self.browser.selected_refs()))
+        names = self.selected_streams()
         if names:
             self.new_chart(names)
 
@@ -239,7 +233,7 @@ class MainWindow(QMainWindow):
         if now - then >= 1.0:
             rate = (self.store.total_samples - samples) / (now - then)
             self._last_status = (now, self.store.total_samples)
-            self.status_rate.setText(f"{_si(rate)} samples/s in")
+            self.status_rate.setText(f"{fmt_si(rate)} samples/s in")
         address, clients = self._status()
         self.status_address.setText(f"Listening on {address}" if address else "Not listening")
         self.status_clients.setText(f"{clients} client{'s' if clients != 1 else ''}")
@@ -278,10 +272,3 @@ class MainWindow(QMainWindow):
 def fit_to(width: int, height: int, avail: QSize) -> tuple[int, int]:
     """A size that leaves a margin of the available screen area around it."""
     return min(width, int(avail.width() * 0.95)), min(height, int(avail.height() * 0.92))
-
-
-def _si(x: float) -> str:
-    for div, suffix in ((1e6, "M"), (1e3, "k")):
-        if x >= div:
-            return f"{x / div:.1f}{suffix}"
-    return f"{x:.0f}"

@@ -4,6 +4,9 @@ Ingest only appends to the store, so a burst of a thousand messages costs one re
 The clock measures each frame so the status bar, ``get_stats`` and each chart's render policy
 can use it: its own work (``frame_ms``), and per chart the setData work plus the painting that
 followed it (read at the next tick, since Qt paints after the timer callback returns).
+
+Features that draw with the charts (analysis) add stages: callables run in the same frame,
+before or after the charts, that return whether they drew. The clock knows nothing of them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from streamscope.ui.chart_dock import ChartDock
 DEFAULT_FPS = 60
 FPS_CAPS = (60, 30, 10)  # the View menu's choices
 
+Stage = Callable[[], bool]  # one step of a frame; True if it drew something
+
 
 class RenderClock(QObject):
     ticked = Signal()
@@ -27,6 +32,8 @@ class RenderClock(QObject):
     def __init__(self, charts: Callable[[], Iterable[ChartDock]], fps: int = DEFAULT_FPS) -> None:
         super().__init__()
         self._charts = charts
+        self.before: list[Stage] = []  # run before the charts draw (e.g. analysis updates)
+        self.after: list[Stage] = []  # run after them (views drawn over or beside the charts)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.tick)
         self.set_fps(fps)
@@ -36,6 +43,10 @@ class RenderClock(QObject):
         self.frames = 0
         self._last_work: float | None = None  # ms of the last frame that drew (no painting)
         self._last_draws: dict[ChartDock, float] = {}  # setData ms per chart, last frame
+
+    def add_stage(self, stage: Stage, before_charts: bool = False) -> None:
+        """Run ``stage`` every frame, after the charts (or before them), in the order added."""
+        (self.before if before_charts else self.after).append(stage)
 
     def set_fps(self, fps: int) -> None:
         """The global frame-rate cap: the timer's rate and every chart's fastest rung."""
@@ -54,6 +65,8 @@ class RenderClock(QObject):
         charts = list(self._charts())
         self._measure_last_frame([c for c in charts if isinstance(c, ChartDock)])
         drew = False
+        for stage in self.before:
+            drew |= bool(stage())
         draws: dict[ChartDock, float] = {}
         for chart in charts:
             if isinstance(chart, ChartDock):
@@ -63,6 +76,8 @@ class RenderClock(QObject):
                     drew = True
             else:
                 drew |= bool(chart.refresh())
+        for stage in self.after:
+            drew |= bool(stage())
         self._last_draws = draws
         self._last_work = None
         if drew:

@@ -43,3 +43,11 @@ def fmt_z(z: float) -> str:
     if math.isinf(z):
         return "+∞" if z > 0 else "−∞"
     return f"{z:+.1f}"
+
+
+def fmt_si(x: float) -> str:
+    """Counts and rates in a status bar: ``950``, ``12.3k``, ``4.5M``, ``1.2G``."""
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if x >= div:
+            return f"{x / div:.1f}{suffix}"
+    return f"{x:.0f}"

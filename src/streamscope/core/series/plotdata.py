@@ -14,18 +14,27 @@ from streamscope.core.series.ringbuffer import RingBuffer
 
 
 @dataclass(slots=True)
-class CurvePoints:
+class Points:
+    """What one curve shows (x session-relative): the points, how many stored samples they
+    stand for, and the min/max band edges when they are bucket means (aggregated)."""
+
     x: np.ndarray
     y: np.ndarray
     in_view: int  # stored samples inside the requested range
+    lo: np.ndarray | None = None
+    hi: np.ndarray | None = None
 
     @property
     def decimated(self) -> bool:
         return len(self.x) < self.in_view
 
-    def clip_to(self, x_max: float) -> CurvePoints:
+    def clip_to(self, x_max: float) -> Points:
+        """Without what lies after ``x_max`` (data that arrived after a pause)."""
         keep = self.x <= x_max
-        return self if keep.all() else CurvePoints(self.x[keep], self.y[keep], self.in_view)
+        if keep.all():
+            return self
+        cut = [a[keep] if a is not None else None for a in (self.lo, self.hi)]
+        return Points(self.x[keep], self.y[keep], self.in_view, *cut)
 
 
 def visible_slice(ring: RingBuffer, t0: float, t1: float) -> tuple[int, int]:
@@ -51,13 +60,13 @@ def minmax_columns(t: np.ndarray, v: np.ndarray, t0: float, t1: float, width: in
     return x, y
 
 
-def curve_points(ring: RingBuffer, origin: float, x0: float, x1: float, width: int) -> CurvePoints:
+def curve_points(ring: RingBuffer, origin: float, x0: float, x1: float, width: int) -> Points:
     """Points to draw for session-relative range [x0, x1] at ``width`` pixels."""
     t0, t1 = x0 + origin, x1 + origin
     i0, i1 = visible_slice(ring, t0, t1)
     t, v = ring.t[i0:i1], ring.v[i0:i1]
     n = len(t)
     if n <= 4 * max(width, 1):
-        return CurvePoints(t - origin, v.copy(), n)
+        return Points(t - origin, v.copy(), n)
     x, y = minmax_columns(t, v, t0, t1, max(width, 1))
-    return CurvePoints(x - origin, y, n)
+    return Points(x - origin, y, n)

@@ -23,15 +23,9 @@ from streamscope.core.analysis.align import METHODS, align_xy
 from streamscope.core.store.store import Store
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
+from streamscope.ui.windows import WINDOWS
 
-WINDOWS: list[tuple[str, float | None]] = [
-    ("5 s", 5.0),
-    ("10 s", 10.0),
-    ("30 s", 30.0),
-    ("60 s", 60.0),
-    ("5 min", 300.0),
-    ("All", None),
-]
+XY_WINDOWS: list[tuple[str, float | None]] = [("5 s", 5.0), *WINDOWS]  # trails can be short
 MAX_POINTS = 20_000  # beyond this the trajectory is thinned evenly
 TRAIL = "#4fc3f7"
 HEAD = "#ffeb3b"
@@ -67,7 +61,7 @@ class XYDock(QDockWidget):
         self.x_box = self._stream_box("Stream on the horizontal axis")
         self.y_box = self._stream_box("Stream on the vertical axis")
         self.window_box = QComboBox()
-        for label, _ in WINDOWS:
+        for label, _ in XY_WINDOWS:
             self.window_box.addItem(label)
         self.window_box.setCurrentIndex(2)
         self.window_box.setToolTip("How much of the recent trajectory to show")
@@ -135,6 +129,26 @@ class XYDock(QDockWidget):
         box.setToolTip(tip)
         box.currentTextChanged.connect(self._invalidate)
         return box
+
+    # ------------------------------------------------------------ layouts
+
+    def state(self) -> dict:
+        """The streams and choices, as a layout saves them (one entry of ``xy``)."""
+        return {
+            "x": self.x_name,
+            "y": self.y_name,
+            "window": self.window_box.currentIndex(),
+            "method": self.method_box.currentText(),
+            "tolerance": self.tolerance.value(),
+            "equal": self.equal.isChecked(),
+        }
+
+    def restore(self, state: dict) -> None:
+        """Pick the saved choices (the streams are set when the dock is made)."""
+        self.window_box.setCurrentIndex(int(state.get("window", 2)))
+        self.method_box.setCurrentText(str(state.get("method", "linear")))
+        self.tolerance.setValue(float(state.get("tolerance", 0.1)))
+        self.equal.setChecked(bool(state.get("equal", True)))
 
     # ------------------------------------------------------------ choices
 
@@ -209,7 +223,7 @@ class XYDock(QDockWidget):
         if key == self._drawn:
             return False
         self._drawn = key
-        window = WINDOWS[self.window_box.currentIndex()][1]
+        window = XY_WINDOWS[self.window_box.currentIndex()][1]
         end = max(sx.ring.last_t, sy.ring.last_t)
         t0 = end - window if window else -np.inf
         pad = self.tolerance.value()

@@ -8,13 +8,12 @@ window never waits; any failure shows the reason and keeps the built-in summary.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -23,26 +22,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streamscope.core.analysis.llm import LLMWorker
+from streamscope.core.analysis.hub import AnalysisHub
+from streamscope.core.analysis.llm import LLMSettings, LLMWorker
 from streamscope.core.analysis.summary import StreamSummary, summarize
+from streamscope.core.store.store import Store
+from streamscope.ui.analysis.dock import AnalysisDock
+from streamscope.ui.windows import WINDOWS
 
-if TYPE_CHECKING:
-    from streamscope.ui.analysis_controller import AnalysisController
-
-WINDOWS: list[tuple[str, float | None]] = [
-    ("last 30 s", 30.0),
-    ("last 60 s", 60.0),
-    ("last 5 min", 300.0),
-    ("all stored", None),
+# the charts' windows from 30 s on: a summary of 10 s says little
+SUMMARY_WINDOWS: list[tuple[str, float | None]] = [
+    (f"last {label}" if span else "all stored", span) for label, span in WINDOWS[1:]
 ]
 REFRESH_S = 1.0
 
 
-class SummaryDock(QDockWidget):
-    def __init__(self, controller: AnalysisController, parent=None) -> None:
-        super().__init__("Summary", parent)
-        self.setObjectName("summary")
-        self.controller = controller
+class SummaryDock(AnalysisDock):
+    """Saves nothing in layouts (its place and visibility are Qt's dock state)."""
+
+    def __init__(
+        self,
+        store: Store,
+        hub: AnalysisHub,
+        settings: Callable[[], LLMSettings],
+        parent: QWidget | None = None,
+    ) -> None:
+        """``settings`` gives the model endpoint in force (it changes while the dock lives)."""
+        super().__init__("Summary", "summary", store, hub, parent)
+        self.settings = settings
         self.worker = LLMWorker()
         self.summary: StreamSummary | None = None
         self.model_text = ""
@@ -60,7 +66,7 @@ class SummaryDock(QDockWidget):
         self.stream_box.setToolTip("Stream to summarize")
         self.stream_box.currentTextChanged.connect(self._stream_changed)
         self.window_box = QComboBox()
-        for label, _ in WINDOWS:
+        for label, _ in SUMMARY_WINDOWS:
             self.window_box.addItem(label)
         self.window_box.setCurrentIndex(1)
         self.window_box.currentIndexChanged.connect(lambda *_: self._poke())
@@ -98,7 +104,7 @@ class SummaryDock(QDockWidget):
         self._due = 0.0
 
     def update_model_button(self) -> None:
-        s = self.controller.llm
+        s = self.settings()
         self.ask_btn.setEnabled(s.enabled and self._pending is None)
         self.ask_btn.setToolTip(
             f"Send this stream's statistics to {s.endpoint} ({s.model}) for a fuller reading"
@@ -110,22 +116,22 @@ class SummaryDock(QDockWidget):
 
     def compute(self) -> StreamSummary | None:
         name = self.stream
-        stream = self.controller.store.find(name) if name else None
+        stream = self.store.find(name) if name else None
         if stream is None:
             return None
         ring = stream.ring
-        window = WINDOWS[self.window_box.currentIndex()][1]
+        window = SUMMARY_WINDOWS[self.window_box.currentIndex()][1]
         i = int(np.searchsorted(ring.t, ring.last_t - window, "right")) if window else 0
         t, v = ring.t[i:], ring.v[i:]
         anomalies = 0
-        sa = self.controller.hub.analysis(name)
+        sa = self.hub.analysis(name)
         if sa is not None and sa.stream is stream and len(t):
             anomalies = sa.anomalies_between(t[0] - sa.origin, t[-1] - sa.origin + 1e-9)
         return summarize(name, t, v, anomalies)
 
     def ask_model(self) -> bool:
         """Send the current summary to the configured endpoint (returns at once)."""
-        settings = self.controller.llm
+        settings = self.settings()
         summary = self.compute()
         if not settings.enabled or summary is None or self._pending is not None:
             return False
@@ -136,7 +142,7 @@ class SummaryDock(QDockWidget):
 
     def refresh(self) -> bool:
         drew = self._collect_model_answer()
-        store = self.controller.store
+        store = self.store
         if self._structure != store.structure_version:
             self._structure = store.structure_version
             current = self.stream_box.currentText()
@@ -163,7 +169,7 @@ class SummaryDock(QDockWidget):
             return False  # the user moved on to another stream
         try:
             self.model_text = fut.result()
-            self.model_status.setText(f"Model: {self.controller.llm.model}")
+            self.model_status.setText(f"Model: {self.settings().model}")
         except Exception as e:  # any failure: keep the built-in summary
             self.model_text = ""
             self.model_status.setText(f"Model unavailable ({e}); showing the built-in summary.")
@@ -176,7 +182,7 @@ class SummaryDock(QDockWidget):
             return
         text = self.summary.text
         if self.model_text:
-            text += f"\n\nModel interpretation ({self.controller.llm.model}):\n{self.model_text}"
+            text += f"\n\nModel interpretation ({self.settings().model}):\n{self.model_text}"
         if self.text.toPlainText() != text:
             self.text.setPlainText(text)
 

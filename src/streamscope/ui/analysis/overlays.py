@@ -3,27 +3,26 @@ markers, plus the chart's "Analysis" context menu.
 
 An overlay owns its own items inside the chart's ViewBox and never changes how the chart
 draws its curves; the render clock calls ``refresh`` right after the charts have drawn.
+What its menu asks for beyond the chart (a derived stream, an alert, tiles, a link) it emits
+as a signal, which the analysis controller connects.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from streamscope.core.analysis.derived import KINDS, DerivedSpec
 from streamscope.core.analysis.forecast import Forecast, ForecastConfig, Throttle, fit_forecast
+from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.store.store import Stream
 from streamscope.ui.chart_dock import ChartDock
-
-if TYPE_CHECKING:
-    from streamscope.ui.analysis_controller import AnalysisController
 
 ANOMALY_COLOR = "#ff5252"
 ALERT_COLOR = "#ff1744"
@@ -50,12 +49,22 @@ class ForecastDraw:
         return self.fill, self.upper, self.lower, self.line
 
 
-class ChartOverlays:
-    def __init__(self, chart: ChartDock, controller: AnalysisController) -> None:
+class ChartOverlays(QObject):
+    # what the chart's Analysis menu asks of the rest of the analysis
+    linkToggled = Signal(object, bool)  # (ChartDock, on): join / leave the linked time axes
+    forecastSettingsRequested = Signal(object)  # (ChartOverlays): edit its forecast settings
+    derivedRequested = Signal(object, object)  # (DerivedSpec, ChartDock): add it to the chart
+    derivedDialogRequested = Signal(str, object)  # (source, ChartDock): ask which derivation
+    alertRequested = Signal(str)  # stream: start a rule on it
+    summaryRequested = Signal(str)  # stream: show its summary
+    tilesRequested = Signal(list)  # streams: show them as value tiles
+
+    def __init__(self, chart: ChartDock, hub: AnalysisHub) -> None:
+        super().__init__()
         self.chart = chart
-        self.controller = controller
-        self.hub = controller.hub
+        self.hub = hub
         self.vb = chart.plot.getPlotItem().getViewBox()
+        self.linked = False  # kept by the controller: its time axis is linked
         self.marks_on = True
         self.forecasts: dict[str, ForecastDraw] = {}
         self.forecast_config = ForecastConfig()
@@ -128,12 +137,30 @@ class ChartOverlays:
             fd.throttle.reset()
 
     def set_linked(self, on: bool) -> None:
+        self.linked = on
         self.link_badge.setVisible(on)
 
     def show_highlight(self, x: float, value: float) -> None:
         self.highlight.setData([x], [value])
         self.highlight.setVisible(True)
         self._highlight_until = time.monotonic() + HIGHLIGHT_S
+
+    # ------------------------------------------------------------ layouts
+
+    def state(self) -> dict:
+        """The chart's forecasts and marks, as a layout saves them (``charts`` entry)."""
+        return {
+            "forecasts": list(self.forecasts),
+            "forecast": asdict(self.forecast_config),
+            "marks": self.marks_on,
+        }
+
+    def restore(self, state: dict) -> None:
+        """Apply saved forecasts and marks; raises on a malformed part."""
+        self.set_forecast_config(ForecastConfig(**state.get("forecast", {})))
+        for name in state.get("forecasts", []):
+            self.set_forecast(str(name), True)
+        self.set_marks(bool(state.get("marks", True)))
 
     def _place_badge(self, *_) -> None:
         self.link_badge.setPos(self.vb.width() - 6, 4)
@@ -242,12 +269,16 @@ class ChartOverlays:
                 fd.upper.setData(x, f.hi)
                 fd.lower.setData(x, f.lo)
             drew = True
-        lead = self.controller.lead_for(self.chart)
-        if lead != self.chart.x_lead:  # the chart keeps this much future in view
-            self.chart.x_lead = lead
-            self.chart.set_follow(self.chart.state.follow)  # forget what was drawn …
-            drew |= self.chart.refresh()  # … and redraw with the new range in this frame
         return drew
+
+    def keep_lead(self, lead: float) -> bool:
+        """Keep ``lead`` seconds of future in the chart's view (its own forecasts', or its
+        linked group's); redraws the chart in this frame when that changes."""
+        if lead == self.chart.x_lead:
+            return False
+        self.chart.x_lead = lead
+        self.chart.set_follow(self.chart.state.follow)  # forget what was drawn …
+        return self.chart.refresh()  # … and redraw with the new range in this frame
 
     @property
     def lead(self) -> float:
@@ -269,7 +300,7 @@ class ChartOverlays:
         m = self.menu
         m.clear()
         names = list(self.chart.curves)
-        ctl = self.controller
+        chart = self.chart
 
         marks = m.addAction("Mark anomalies")
         marks.setCheckable(True)
@@ -277,8 +308,8 @@ class ChartOverlays:
         marks.toggled.connect(self.set_marks)
         link = m.addAction("Link time axis with other linked charts")
         link.setCheckable(True)
-        link.setChecked(ctl.link.is_linked(self.chart))
-        link.toggled.connect(lambda on: ctl.set_linked(self.chart, on))
+        link.setChecked(self.linked)
+        link.toggled.connect(lambda on: self.linkToggled.emit(chart, on))
         if not names:
             m.addSeparator()
             m.addAction("(add a curve for forecasts and derived streams)").setEnabled(False)
@@ -291,7 +322,7 @@ class ChartOverlays:
             act.setChecked(name in self.forecasts)
             act.toggled.connect(lambda on, n=name: self.set_forecast(n, on))
         fm.addSeparator()
-        fm.addAction("Forecast settings…", lambda: ctl.edit_forecast(self))
+        fm.addAction("Forecast settings…", lambda: self.forecastSettingsRequested.emit(self))
 
         dm = m.addMenu("Derived stream")
         for name in names:
@@ -299,17 +330,20 @@ class ChartOverlays:
             for kind, label in KINDS.items():
                 text = label if kind == "derivative" else f"{label} (1 s)"
                 sub.addAction(
-                    text, lambda n=name, k=kind: ctl.add_derived(DerivedSpec(n, k), self.chart)
+                    text,
+                    lambda n=name, k=kind: self.derivedRequested.emit(DerivedSpec(n, k), chart),
                 )
-            sub.addAction("Other window…", lambda n=name: ctl.ask_derived(n, self.chart))
+            sub.addAction(
+                "Other window…", lambda n=name: self.derivedDialogRequested.emit(n, chart)
+            )
 
         am = m.addMenu("Alert on")
         for name in names:
-            am.addAction(f"{name}…", lambda n=name: ctl.new_alert_for(n))
+            am.addAction(f"{name}…", lambda n=name: self.alertRequested.emit(n))
         sm = m.addMenu("Summary of")
         for name in names:
-            sm.addAction(name, lambda n=name: ctl.show_summary(n))
-        tiles = m.addAction("Show as value tiles", lambda: ctl.add_tiles(names))
+            sm.addAction(name, lambda n=name: self.summaryRequested.emit(n))
+        tiles = m.addAction("Show as value tiles", lambda: self.tilesRequested.emit(names))
         tiles.setToolTip("One value card per curve in the Value tiles panel")
 
     def actions_for_tests(self) -> list[QAction]:

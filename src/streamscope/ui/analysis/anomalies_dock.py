@@ -4,12 +4,9 @@ and a click that centres the charts showing that stream on the anomaly.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDockWidget,
     QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
@@ -23,10 +20,9 @@ from PySide6.QtWidgets import (
 
 from streamscope.core.analysis.anomaly import AnomalyConfig
 from streamscope.core.analysis.fmt import fmt_value, fmt_z
-from streamscope.core.analysis.hub import Anomaly
-
-if TYPE_CHECKING:
-    from streamscope.ui.analysis_controller import AnalysisController
+from streamscope.core.analysis.hub import AnalysisHub, Anomaly
+from streamscope.core.store.store import Store
+from streamscope.ui.analysis.dock import AnalysisDock
 
 COLUMNS = ("Time (s)", "Stream", "Value", "z", "Session")
 
@@ -87,20 +83,18 @@ class AnomalyModel(QAbstractTableModel):
             self.endRemoveRows()
 
 
-class AnomaliesDock(QDockWidget):
+class AnomaliesDock(AnalysisDock):
     anomalyActivated = Signal(object)  # Anomaly
 
-    def __init__(self, controller: AnalysisController, parent=None) -> None:
-        super().__init__("Anomalies", parent)
-        self.setObjectName("anomalies")
-        self.controller = controller
+    def __init__(self, store: Store, hub: AnalysisHub, parent: QWidget | None = None) -> None:
+        super().__init__("Anomalies", "anomalies", store, hub, parent)
         self._seen_total = 0
-        self._epoch = controller.hub.anomaly_epoch
+        self._epoch = hub.anomaly_epoch
         body = QWidget()
         lay = QVBoxLayout(body)
         lay.setContentsMargins(4, 4, 4, 4)
         bar = QHBoxLayout()
-        cfg = controller.hub.anomaly_config
+        cfg = hub.anomaly_config
         self.window_spin = QSpinBox()
         self.window_spin.setRange(3, 100_000)
         self.window_spin.setValue(cfg.window)
@@ -141,16 +135,28 @@ class AnomaliesDock(QDockWidget):
         self.setWidget(body)
         self._hidden_before = 0  # anomalies_total at the last Clear
 
+    def state(self) -> dict:
+        """The detector's settings, as a layout saves them (``anomaly``)."""
+        cfg = self.hub.anomaly_config
+        return {"window": cfg.window, "threshold": cfg.threshold}
+
+    def restore(self, state: dict) -> None:
+        """Apply saved settings to the hub and show them; raises on a malformed part."""
+        cfg = AnomalyConfig(int(state.get("window", 100)), float(state.get("threshold", 3.0)))
+        self.hub.set_anomaly_config(cfg)
+        self.window_spin.setValue(self.hub.anomaly_config.window)
+        self.threshold_spin.setValue(self.hub.anomaly_config.threshold)
+
     def _config_changed(self, *_) -> None:
         try:
             cfg = AnomalyConfig(self.window_spin.value(), self.threshold_spin.value())
         except ValueError as e:
             self.count_label.setText(str(e))
             return
-        self.controller.hub.set_anomaly_config(cfg)
+        self.hub.set_anomaly_config(cfg)
 
     def clear(self) -> None:
-        hub = self.controller.hub
+        hub = self.hub
         self._hidden_before = hub.anomalies_total
         self.model.beginResetModel()
         self.model.rows = []
@@ -159,7 +165,7 @@ class AnomaliesDock(QDockWidget):
         self._update_count()
 
     def refresh(self) -> bool:
-        hub = self.controller.hub
+        hub = self.hub
         rebuilt = hub.anomaly_epoch != self._epoch
         new = hub.anomalies_total - self._seen_total
         if not rebuilt and new == 0:
@@ -167,7 +173,7 @@ class AnomaliesDock(QDockWidget):
         if rebuilt:
             self._epoch = hub.anomaly_epoch
             self._hidden_before = 0
-        self.model.session_names = {s.id: s.name for s in self.controller.store.sessions.values()}
+        self.model.session_names = {s.id: s.name for s in self.store.sessions.values()}
         shown = hub.anomalies_total - self._hidden_before
         source = list(hub.anomalies)[-shown:] if shown > 0 else []
         self.model.sync(source, min(new, len(source)), rebuilt)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -15,7 +14,6 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
-    QDockWidget,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -28,20 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from streamscope.core.analysis.fmt import fmt_rate, fmt_signed, fmt_value
+from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.analysis.stats import StatsView, value_before
 from streamscope.core.series.plotdata import curve_points
+from streamscope.core.store.store import Store
+from streamscope.ui.analysis.dock import AnalysisDock
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
+from streamscope.ui.windows import WINDOWS
 
-if TYPE_CHECKING:
-    from streamscope.ui.analysis_controller import AnalysisController
-
-WINDOWS: list[tuple[str, float | None]] = [
-    ("10 s", 10.0),
-    ("30 s", 30.0),
-    ("60 s", 60.0),
-    ("5 min", 300.0),
-    ("All", None),
-]
 PERIODS: list[tuple[str, float | None]] = [
     ("vs 1 s ago", 1.0),
     ("vs 10 s ago", 10.0),
@@ -164,12 +156,9 @@ class _DropArea(AcceptsStreams, QWidget):
         self.setAcceptDrops(True)
 
 
-class TilesDock(QDockWidget):
-    def __init__(self, controller: AnalysisController, parent=None) -> None:
-        super().__init__("Value tiles", parent)
-        self.setObjectName("value-tiles")
-        self.controller = controller
-        self.store = controller.store
+class TilesDock(AnalysisDock):
+    def __init__(self, store: Store, hub: AnalysisHub, parent: QWidget | None = None) -> None:
+        super().__init__("Value tiles", "value-tiles", store, hub, parent)
         self.tiles: dict[str, Tile] = {}
         self._due = 0.0
         self._columns = 1
@@ -211,6 +200,23 @@ class TilesDock(QDockWidget):
         scroll.setWidget(self.grid_host)
         lay.addWidget(scroll, 1)
         self.setWidget(body)
+
+    # ------------------------------------------------------------ layouts
+
+    def state(self) -> dict:
+        """The cards and the two choices, as a layout saves them (``tiles``)."""
+        return {
+            "streams": list(self.tiles),
+            "window": self.window_box.currentIndex(),
+            "period": self.period_box.currentIndex(),
+        }
+
+    def restore(self, state: dict) -> None:
+        """Add the saved cards and pick the saved choices; raises on a malformed part."""
+        for name in state.get("streams", []):
+            self.add_stream(str(name))
+        self.window_box.setCurrentIndex(int(state.get("window", 1)))
+        self.period_box.setCurrentIndex(int(state.get("period", 1)))
 
     # ------------------------------------------------------------ cards
 
@@ -267,7 +273,7 @@ class TilesDock(QDockWidget):
         if not self.tiles or now < self._due or not self.isVisible():
             return False
         self._due = now + REFRESH_S
-        alarms = self.controller.hub.alerts.active_streams()
+        alarms = self.hub.alerts.active_streams()
         for name, tile in self.tiles.items():
             self._refresh_tile(tile, name in alarms)
         return True
@@ -275,7 +281,7 @@ class TilesDock(QDockWidget):
     def _refresh_tile(self, tile: Tile, alarm: bool) -> None:
         if tile.alarm != alarm:
             tile.set_alarm(alarm)
-        sa = self.controller.hub.analysis(tile.name)
+        sa = self.hub.analysis(tile.name)
         if sa is None or not len(sa.stream.ring):
             return
         ring = sa.stream.ring

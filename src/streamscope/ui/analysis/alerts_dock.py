@@ -4,13 +4,12 @@ whether it is active now, how often it fired and when; the log lists every fire 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
-    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,22 +22,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streamscope.core.analysis.alerts import AlertRule, RuleError
+from streamscope.core.analysis.alerts import AlertRule, RuleError, rules_from_json, rules_to_json
 from streamscope.core.analysis.fmt import fmt_value
-
-if TYPE_CHECKING:
-    from streamscope.ui.analysis_controller import AnalysisController
+from streamscope.core.analysis.hub import AnalysisHub
+from streamscope.core.store.store import Store
+from streamscope.ui.analysis.dock import AnalysisDock
 
 RULE_ID = Qt.ItemDataRole.UserRole
 ACTIVE = QColor("#ff5252")
 
 
-class AlertsDock(QDockWidget):
-    def __init__(self, controller: AnalysisController, parent=None) -> None:
-        super().__init__("Alerts", parent)
-        self.setObjectName("alerts")
-        self.controller = controller
-        self.book = controller.hub.alerts
+class AlertsDock(AnalysisDock):
+    def __init__(self, store: Store, hub: AnalysisHub, parent: QWidget | None = None) -> None:
+        super().__init__("Alerts", "alerts", store, hub, parent)
+        self.book = hub.alerts
         self._version = -1
         self._structure = -1
         body = QWidget()
@@ -85,6 +82,16 @@ class AlertsDock(QDockWidget):
         lay.addWidget(split, 1)
         self.setWidget(body)
 
+    # ------------------------------------------------------------ layouts
+
+    def state(self) -> dict:
+        """The rules, as a layout saves them (its ``alert_rules`` list is ``rules``)."""
+        return {"rules": json.loads(rules_to_json(self.book.rules))}
+
+    def restore(self, state: dict) -> None:
+        """Replace every rule with the saved ones; raises ``RuleError`` on a bad rule."""
+        self.book.replace_all(rules_from_json(json.dumps(state.get("rules", []))))
+
     # ------------------------------------------------------------ editing
 
     def add_from_entry(self) -> AlertRule | None:
@@ -99,7 +106,7 @@ class AlertsDock(QDockWidget):
         self.book.add(rule)
         self.entry.clear()
         self._show_error("")
-        known = set(self.controller.store.stream_names()) | set(self.controller.hub.derived)
+        known = set(self.store.stream_names()) | set(self.hub.derived)
         if rule.stream not in known:
             self._show_error(
                 f"Added; no stream named '{rule.stream}' yet — it applies when one arrives.",
@@ -132,7 +139,7 @@ class AlertsDock(QDockWidget):
     # ------------------------------------------------------------ display
 
     def refresh(self) -> bool:
-        store = self.controller.store
+        store = self.store
         if self._structure != store.structure_version:
             self._structure = store.structure_version
             self._names.setStringList(sorted(set(store.stream_names())))
