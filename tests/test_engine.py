@@ -14,8 +14,10 @@ from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope, build_window
 from streamscope.core.adaptive.policy import Override, PolicySettings
 from streamscope.core.series import lttb
+from streamscope.core.series.m4_cache import m4_aligned_bruteforce
 from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
+from streamscope.ui.chart_engine import column_width
 
 
 @pytest.fixture
@@ -126,10 +128,33 @@ def test_throttled_chart_skips_ticks_until_its_rate_is_due(window, store):
     assert chart.report()["fps"] == 15
 
 
-def test_decimated_drawing_equals_the_pyramid_query(window, store):
+def test_live_decimation_equals_the_aligned_reference(window, store):
+    """Following, a chart decimates from its column cache: exactly the aligned-column M4 of the
+    ring at the engine's column width, frame after frame as data arrives."""
     chart = window.new_chart(["sig"])
     feed(store, "sig", 500_000, 20.0)
     chart.set_mode("decimate")
+    stream = store.find("sig")
+    origin = store.sessions["g1"].origin
+    for frame in range(5):
+        if frame:
+            feed(store, "sig", 777, 0.03, start=float(stream.ring.last_t) + 1e-5)
+        assert chart.refresh()
+        (x0, x1), width = view(chart)
+        w = column_width(x1 - x0, width)
+        ex, ey = m4_aligned_bruteforce(stream.ring.t, stream.ring.v, x0 + origin, x1 + origin, w)
+        x, y = drawn(chart, "sig")
+        np.testing.assert_array_equal(x, ex - origin)
+        np.testing.assert_array_equal(y, ey)
+        assert chart.report()["points_drawn"] == len(ex) <= 4 * (width + 1) + 2
+
+
+def test_decimated_drawing_off_live_equals_the_pyramid_query(window, store):
+    chart = window.new_chart(["sig"])
+    feed(store, "sig", 500_000, 20.0)
+    chart.set_mode("decimate")
+    chart.set_follow(False)
+    chart.plot.getPlotItem().setXRange(3.0, 11.0, padding=0)
     assert chart.refresh()
     stream = store.find("sig")
     (x0, x1), width = view(chart)

@@ -159,7 +159,7 @@ def test_huge_rebuild_from_the_pyramid_matches_the_reference(monkeypatch, gaps):
     for step in range(40):
         t1 = rb.last_t
         width = 300 if step < 20 else 257  # a resize rebuilds from the pyramid again
-        x, y = cache.query(rb, t1 - 120.0, t1, width, pyramid=pyr)
+        x, y = cache.query(rb, t1 - 120.0, t1, width, pyramid=lambda: pyr)
         if step in (0, 20):
             assert cache.last_stats.rebuilt and cache.last_stats.elements_read < n // 10
         rx, ry = m4_aligned_bruteforce(rb.t, rb.v, t1 - 120.0, t1, cache.w)

@@ -33,10 +33,12 @@ from streamscope.ui.chart_engine import (
     Band,
     ChartEngine,
     Decimation,
+    column_width,
     parse_override,
 )
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
+from streamscope.ui.view_box import KnownBoundsViewBox
 from streamscope.ui.windows import WINDOWS
 
 PALETTE = [
@@ -65,6 +67,14 @@ MODE_TIP = (
     "view and the measured draw time"
 )
 # Keys that act on the chart holding the focus: (what, key, the toolbar button they toggle).
+# While following, the view's right edge moves on with the wall clock between batches (at most
+# this many of the source's mean intervals between updates, and never past SCROLL_AHEAD_MAX_S)
+# so a chart fed 20 batches/s scrolls at the frame rate instead of jumping 20 times a second.
+SCROLL_AHEAD_INTERVALS = 1.5
+SCROLL_AHEAD_MAX_S = 0.5
+# ...and a curve is set again when its data changed or the view has moved this share of its
+# span since (points that left the view are clipped, not drawn, meanwhile).
+REDRAW_SCROLL_SHARE = 1 / 16
 CHART_SHORTCUTS = (
     ("Follow latest", "F", "follow_btn"),
     ("Pause display", "Space", "pause_btn"),
@@ -145,6 +155,8 @@ class ChartDock(QDockWidget):
         self._frozen_at: float | None = None
         self.x_lead = 0.0  # seconds of future kept in view while following (forecast overlays)
         self.engine = ChartEngine()
+        self._edge: tuple[float, float, float, float] | None = None  # see _live_edge
+        self._shown_x: tuple[float, float] | None = None  # the x range last set while following
         self._build()
 
     # ------------------------------------------------------------ widgets
@@ -183,7 +195,8 @@ class ChartDock(QDockWidget):
         bar.addWidget(self.mode_box)
         lay.addLayout(bar)
 
-        self.plot = DropPlotWidget()
+        self.view = KnownBoundsViewBox()
+        self.plot = DropPlotWidget(viewBox=self.view)
         self.mode_label = self.plot.badge  # a child of the plot: it never widens the chart
         self.plot.streamsDropped.connect(self.handle_drop)
         item = self.plot.getPlotItem()
@@ -260,6 +273,7 @@ class ChartDock(QDockWidget):
             self._drop_ghost(curve)
             self._draw_band(curve, Points(np.empty(0), np.empty(0), 0))  # removes a band
             self.plot.removeItem(curve.item)
+            self.view.forget(curve.item)
             self.legend.removeItem(curve.item)
             self.state.streams.remove(name)
 
@@ -299,6 +313,7 @@ class ChartDock(QDockWidget):
     def _drop_ghost(self, c: Curve) -> None:
         if c.ghost is not None:
             self.plot.removeItem(c.ghost)
+            self.view.forget(c.ghost)
         c.ghost, c.ghost_stream = None, None
 
     def set_mode(self, name: str | Override) -> None:
@@ -360,11 +375,28 @@ class ChartDock(QDockWidget):
         ]
         return max(ends) if ends else None
 
-    def _x_range(self) -> tuple[float, float] | None:
+    def _live_edge(self, latest: float, now: float) -> float:
+        """The right edge of a following view: the newest sample's time, moved on with the wall
+        clock since it arrived, by at most ~1.5 of the source's update intervals, and never
+        back (unless the data itself went back: a new session)."""
+        edge, data_t, seen_at, interval = self._edge or (latest, latest, now, 0.0)
+        if latest != data_t:  # new data: learn how often it comes
+            gap = now - seen_at
+            interval = gap if interval == 0.0 else 0.8 * interval + 0.2 * min(gap, 1.0)
+            data_t, seen_at = latest, now
+        ahead = min(SCROLL_AHEAD_INTERVALS * interval, SCROLL_AHEAD_MAX_S)
+        moved = latest + min(now - seen_at, ahead)
+        edge = moved if edge > latest + ahead or moved > edge else edge
+        self._edge = (edge, data_t, seen_at, interval)
+        return edge
+
+    def _x_range(self, now: float | None = None) -> tuple[float, float] | None:
         """Session-relative time range to draw this frame."""
         latest = self._frozen_at if self.state.paused else self._latest()
         if latest is None:
             return None
+        if self.state.follow and not self.state.paused and now is not None:
+            latest = self._live_edge(latest, now)
         if self.state.follow:
             starts = [
                 s.ring.t[0] - self._origin(s)
@@ -383,17 +415,27 @@ class ChartDock(QDockWidget):
 
     def refresh(self, now: float | None = None) -> bool:
         """Redraw curves whose data, view or plan changed, if the chart's rate allows it this
-        tick (``now``: time.monotonic()). Returns True if anything was drawn."""
+        tick (``now``: time.monotonic()). Returns True if anything was drawn.
+
+        While following, the x range moves every frame (see ``_live_edge``) but a curve is set
+        again only when its data changed or the view moved a sixteenth of its span: between,
+        the points already set are still right, only the view over them moved."""
         now = time.monotonic() if now is None else now
         self._bind()
-        xr = self._x_range()
+        xr = self._x_range(now)
         if xr is None:
             return False
-        width = max(100, int(self.plot.getPlotItem().getViewBox().width()))
+        width = max(100, int(self.view.width()))
         live = [(c, s, self._origin(s)) for c in self.curves.values() if (s := c.stream)]
         views = [(s, xr[0] + o, xr[1] + o) for _, s, o in live]
         plan = self.engine.plan_frame(views, xr[1] - xr[0], width, now)
         style = (plan.mode, plan.bucket_s, plan.antialias, self.engine.decimation)
+        following = self.state.follow and not self.state.paused
+        span = xr[1] - xr[0]
+        if following and span > 0:
+            where = (math.floor(xr[0] / (span * REDRAW_SCROLL_SHARE)), column_width(span, width))
+        else:
+            where = xr
         keys = {}
         for c, s, _ in live:
             g = c.ghost_stream
@@ -401,29 +443,33 @@ class ChartDock(QDockWidget):
                 id(s),
                 s.version if not self.state.paused else -1,
                 (id(g), g.version) if g is not None else None,
-                xr,
+                where,
                 width,
                 style,
             )
             if key != c.drawn:
                 keys[c.name] = key
-        if not self.engine.due(now, bool(keys)):
+        moved = following and xr != self._shown_x
+        if not self.engine.due(now, bool(keys) or moved):
             self._update_mode_label()
             return False
         for c, s, origin in live:
             if c.name not in keys:
                 continue
-            pts = self._draw(c, s, origin, xr, width)
+            pts = self._draw(c, s, origin, xr, width, following)
             g = c.ghost_stream
             if g is not None and c.ghost is not None:
                 o = self._origin(g)
                 ghost = self.engine.decimated(g, o, xr[0] + o, xr[1] + o, width)
                 c.ghost.setData(ghost.x, ghost.y, connect="finite", antialias=plan.antialias)
+                self.view.set_bounds(c.ghost, _bounds(ghost, xr))
             c.drawn = keys[c.name]
             c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
+        self.engine.keep_caches({s for _, s, _ in live} if following else set())
         self.engine.last_draw = now
         if self.state.follow:
             self.plot.getPlotItem().setXRange(xr[0], xr[1] + self.x_lead, padding=0)
+            self._shown_x = xr
         # Settle the y auto-range now: pyqtgraph defers it to the start of the paint, where a
         # range change schedules a second paint of the whole plot (one paint a frame, not two:
         # frames 22 -> 17 ms p50 with 8 curves, `streamscope bench --only render`).
@@ -432,11 +478,17 @@ class ChartDock(QDockWidget):
         return True
 
     def _draw(
-        self, c: Curve, s: Stream, origin: float, xr: tuple[float, float], width: int
+        self,
+        c: Curve,
+        s: Stream,
+        origin: float,
+        xr: tuple[float, float],
+        width: int,
+        live: bool = False,
     ) -> Points:
         """Fill ``c``'s items with what ``s`` shows over session-relative range ``xr``."""
         plan = self.engine.plan
-        pts = self.engine.points(s, origin, xr[0] + origin, xr[1] + origin, width)
+        pts = self.engine.points(s, origin, xr[0] + origin, xr[1] + origin, width, live)
         if self.state.paused and self._frozen_at is not None:
             pts = pts.clip_to(self._frozen_at)  # what arrived after the pause stays hidden
         finite = bool(np.isfinite(pts.y).all())
@@ -447,6 +499,7 @@ class ChartDock(QDockWidget):
             skipFiniteCheck=finite,
             antialias=plan.antialias,
         )
+        self.view.set_bounds(c.item, _bounds(pts, xr))
         self._draw_band(c, pts)
         return pts
 
@@ -522,6 +575,20 @@ class ChartDock(QDockWidget):
     def closeEvent(self, ev) -> None:
         self.closed.emit(self)
         super().closeEvent(ev)
+
+
+def _bounds(pts: Points, xr: tuple[float, float]) -> tuple[float, float, float, float] | None:
+    """x and y bounds of what ``pts`` draws inside ``xr`` (the y axis ranges on what is in view,
+    as pyqtgraph's auto-range with auto-visible y does), band edges included."""
+    if not len(pts.x):
+        return None
+    inside = (pts.x >= xr[0]) & (pts.x <= xr[1])
+    ys = [a[inside] for a in (pts.y, pts.lo, pts.hi) if a is not None]
+    y = np.concatenate(ys) if len(ys) > 1 else ys[0]
+    y = y[np.isfinite(y)]
+    if not len(y):
+        return None
+    return float(pts.x[0]), float(pts.x[-1]), float(y.min()), float(y.max())
 
 
 def _fmt(v: float) -> str:

@@ -8,6 +8,7 @@ All the numbers come from Qt-free core modules; this only moves them into items.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -28,6 +29,7 @@ from streamscope.core.adaptive.policy import (
 )
 from streamscope.core.adaptive.rates import RateMeter
 from streamscope.core.series import lttb
+from streamscope.core.series.m4_cache import M4Cache
 from streamscope.core.series.plotdata import Points
 from streamscope.core.store.store import Stream
 
@@ -48,10 +50,14 @@ DECIMATION_CHOICES: list[tuple[Decimation, str]] = [
     (Decimation.LTTB, "MinMaxLTTB"),
 ]
 ANTIALIAS = [bool(pg.getConfigOption("antialias"))]  # the window's choice for new charts
-# Measured frames include Qt's painting of the whole window (~12 ms median offscreen for the
-# demo): one slow frame must not throttle a chart for good, and a 30 fps chart whose frames are
-# ~12 ms may go back to 60. So: 3 blamed frames in a row to step down, back up under 0.7x.
-APP_POLICY = {"over_budget_frames": 3, "headroom_ratio": 0.7}
+# A chart is blamed only for its own cost (setData + its own paint) when that is at least half
+# the budget; one slow frame (a GC pause, a resize) must not throttle it for good: 3 blamed
+# frames in a row to step down, back up once its own cost is under 0.4x the faster budget
+# (below the 0.5x that blames it, so it cannot flap).
+APP_POLICY = {"over_budget_frames": 3, "headroom_ratio": 0.4, "own_share": 0.5}
+# Column widths of live decimation come from a ladder of 2**(1/8) steps (~9%): a view that
+# grows ("All") keeps its columns, and so its cache, until it is 9% wider.
+COLUMN_STEPS_PER_OCTAVE = 8
 MAX_BAND_LINES = 17  # 1 px lines per bucket at the most (buckets are ~4 px wide)
 BAND_ALPHA = 60  # the min–max band under an aggregated curve: its colour at this alpha
 
@@ -124,6 +130,7 @@ class ChartEngine:
         self.points_drawn = 0
         self._pending: tuple[float | None, float | None] = (None, None)
         self._rates = RateMeter()
+        self._caches: dict[int, tuple[Stream, M4Cache]] = {}  # live curves' M4 columns
 
     # ------------------------------------------------------------ measure and plan
 
@@ -189,25 +196,56 @@ class ChartEngine:
 
     # ------------------------------------------------------------ points
 
-    def points(self, stream: Stream, origin: float, t0: float, t1: float, width: int) -> Points:
-        """What ``stream`` shows over [t0, t1] (stream time) under the current plan."""
+    def points(
+        self, stream: Stream, origin: float, t0: float, t1: float, width: int, live: bool = False
+    ) -> Points:
+        """What ``stream`` shows over [t0, t1] (stream time) under the current plan.
+        ``live``: the view follows the newest data, so decimation may fold in only what is new."""
         mode, bucket = self.plan.mode, self.plan.bucket_s
         if mode is Mode.AGGREGATED and bucket:
             return self._aggregated(stream, origin, t0, t1, bucket)
         if mode is Mode.RAW:
             return _raw(stream, origin, t0, t1)
-        return self.decimated(stream, origin, t0, t1, width)
+        return self.decimated(stream, origin, t0, t1, width, live)
 
-    def decimated(self, stream: Stream, origin: float, t0: float, t1: float, width: int) -> Points:
-        pyr = stream.pyramid()
-        x, y = pyr.query(stream.ring, t0, t1, width)
+    def decimated(
+        self, stream: Stream, origin: float, t0: float, t1: float, width: int, live: bool = False
+    ) -> Points:
+        """M4 of ``stream`` over [t0, t1]: for a live view from the curve's column cache (work
+        follows the new samples), else from the stream's pyramid (work follows the pixels)."""
+        if live:
+            i0, i1 = stream.ring.range_indices(t0, t1)
+            cache = self._cache(stream)
+            w = column_width(t1 - t0, width)
+            x, y = cache.query(stream.ring, t0, t1, width, w=w, pyramid=stream.pyramid)
+            in_view = i1 - i0
+        else:
+            pyr = stream.pyramid()
+            x, y = pyr.query(stream.ring, t0, t1, width)
+            in_view = pyr.last_stats.points_in_view
         self.note = ""
         if self.decimation is Decimation.LTTB:
             if lttb.available():
                 x, y = lttb.minmax_lttb(x, y, width)
             else:
                 self.note = "MinMaxLTTB unavailable (pip install tsdownsample): min/max"
-        return Points(x - origin, y, pyr.last_stats.points_in_view)
+        return Points(x - origin, y, in_view)
+
+    def _cache(self, stream: Stream) -> M4Cache:
+        held = self._caches.get(id(stream))
+        if held is None or held[0] is not stream:
+            held = self._caches[id(stream)] = (stream, M4Cache())
+        return held[1]
+
+    def keep_caches(self, streams: set[Stream]) -> None:
+        """Let go of the column caches of streams no longer drawn live."""
+        ids = {id(s) for s in streams}
+        for key in [k for k in self._caches if k not in ids]:
+            del self._caches[key]
+
+    def cache_stats(self) -> list:
+        """The last query's figures of each live curve's cache (tests count work with them)."""
+        return [cache.last_stats for _, cache in self._caches.values()]
 
     def _aggregated(
         self, stream: Stream, origin: float, t0: float, t1: float, bucket: float
@@ -228,6 +266,16 @@ class ChartEngine:
         band.fill.setZValue(-2)
         plot.addItem(band.fill)  # in the bounds: auto-range keeps the whole band in view
         return band
+
+
+def column_width(span: float, width: int) -> float:
+    """The live decimation's column width for ``span`` seconds over ``width`` pixels: the
+    smallest step of a 2**(1/8) ladder not below span / width (so at most ``width`` columns)."""
+    exact = span / max(int(width), 1)
+    if not (exact > 0 and math.isfinite(exact)):
+        return exact
+    steps = math.ceil(math.log2(exact) * COLUMN_STEPS_PER_OCTAVE - 1e-9)
+    return 2.0 ** (steps / COLUMN_STEPS_PER_OCTAVE)
 
 
 def _raw(stream: Stream, origin: float, t0: float, t1: float) -> Points:

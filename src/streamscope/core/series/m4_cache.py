@@ -21,6 +21,7 @@ The store keeps every ring's times non-decreasing, which both rely on.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -298,7 +299,9 @@ class M4Cache:
             i = int(np.searchsorted(t, t[i], "right"))
         return i
 
-    def _rebuild(self, rb: RingBuffer, k0: int, pyramid: MinMaxPyramid | None) -> int:
+    def _rebuild(
+        self, rb: RingBuffer, k0: int, pyramid: Callable[[], MinMaxPyramid] | None
+    ) -> int:
         self._reset()
         self._ring = rb
         self.rebuilds += 1
@@ -307,7 +310,7 @@ class M4Cache:
         if p0 >= len(rb):
             return 0
         if pyramid is not None and len(rb) - p0 > PYRAMID_BUILD_MIN:
-            return self._build_from(pyramid, rb, p0)
+            return self._build_from(pyramid(), rb, p0)
         self._fold(rb, p0, len(rb), merge=False)
         return len(rb) - p0
 
@@ -360,11 +363,12 @@ class M4Cache:
         t1: float,
         width: int,
         w: float | None = None,
-        pyramid: MinMaxPyramid | None = None,
+        pyramid: Callable[[], MinMaxPyramid] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """x, y (new float64 arrays) of ``rb`` over [t0, t1] at ``width`` columns: equal to
         ``m4_aligned_bruteforce(rb.t, rb.v, t0, t1, self.w)``. ``w``: the column width to use
-        instead of ``(t1 - t0) / width``; ``pyramid``: ``rb``'s pyramid, for huge rebuilds."""
+        instead of ``(t1 - t0) / width``; ``pyramid``: gives ``rb``'s pyramid caught up (called
+        only for a huge rebuild: keeping it in step costs time on every append)."""
         n, width = len(rb), int(width)
         if w is None:
             w = (t1 - t0) / width if width >= 1 else math.nan
