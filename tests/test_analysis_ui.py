@@ -40,7 +40,11 @@ def feed(store, name, t, v, session="g1"):
 
 
 def frame(window, n=1):
+    """n frames, each with a round of the analysis views (the app runs those at ~10 Hz) and a
+    frame after it that draws what the views' hub derived."""
     for _ in range(n):
+        window.clock.tick()
+        window.clock.tick_views()
         window.clock.tick()
 
 
@@ -342,7 +346,7 @@ def test_summary_rule_based_and_model_answer_and_fallback(window, store, qtbot):
 
         def shows(text):
             def check():
-                window.clock.tick()
+                frame(window)
                 return text in dock.text.toPlainText() or text in dock.model_status.text()
 
             return check
@@ -364,7 +368,7 @@ def test_summary_rule_based_and_model_answer_and_fallback(window, store, qtbot):
         stand_in.mode = "hang"
         window.analysis.set_llm(LLMSettings(stand_in.url, "stand-in", timeout=0.3))
         assert dock.ask_model()
-        window.clock.tick()  # the GUI keeps drawing while the model is silent
+        frame(window)  # the GUI keeps drawing while the model is silent
         qtbot.waitUntil(shows("Model unavailable"), timeout=5000)
         assert dock.text.toPlainText().startswith("mem: rising strongly")
     finally:

@@ -319,11 +319,13 @@ def test_a_frame_that_moves_the_y_range_is_painted_once_and_then_rests(window, s
     try:
         for _ in range(3):  # first frames: docks, axes and layout settle
             window.clock.tick()
+            window.clock.tick_views()
             counter.settle(qapp)
         before = chart.plot.getPlotItem().getViewBox().viewRange()[1]
         for name in ("sig", "sig2"):  # a sample beyond the y range shown (not an outlier)
             store.append("g1", name, np.array([5.1]), np.array([1.3]))
         window.clock.tick()
+        window.clock.tick_views()
         paints = counter.settle(qapp)
         assert chart.plot.getPlotItem().getViewBox().viewRange()[1][1] > before[1] >= 1.0
         assert paints == 2  # each of the two plots painted once, not twice

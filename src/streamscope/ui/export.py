@@ -168,6 +168,7 @@ async def scripted_snapshot(window, path: str | Path, after: float, scale: float
     save the whole window, print where; the exit code says whether it worked."""
     await asyncio.sleep(after)
     window.clock.tick()  # the latest samples, not those of the last timer tick
+    window.clock.tick_views()
     await asyncio.sleep(0.05)  # let Qt finish layout and repaint work queued by that frame
     path = Path(path)
     try:

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from streamscope.ui.chart_dock import ChartDock
 
 DEFAULT_FPS = 60
+VIEWS_HZ = 10  # analysis views (tiles, marks, forecasts, XY): their own, slower clock
 FPS_CAPS = (60, 30, 10)  # the View menu's choices
 
 Stage = Callable[[], bool]  # one step of a frame; True if it drew something
@@ -34,8 +35,12 @@ class RenderClock(QObject):
         self._charts = charts
         self.before: list[Stage] = []  # run before the charts draw (e.g. analysis updates)
         self.after: list[Stage] = []  # run after them (views drawn over or beside the charts)
+        self.views: list[Stage] = []  # run on their own timer at VIEWS_HZ, never in a frame
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.tick)
+        self.views_timer = QTimer(self)
+        self.views_timer.setInterval(round(1000 / VIEWS_HZ))
+        self.views_timer.timeout.connect(self.tick_views)
         self.set_fps(fps)
         self.frame_ms: deque[float] = deque(maxlen=600)  # ms of frames that drew something
         self.full_ms: deque[float] = deque(maxlen=600)  # the same frames, painting included
@@ -48,6 +53,18 @@ class RenderClock(QObject):
         """Run ``stage`` every frame, after the charts (or before them), in the order added."""
         (self.before if before_charts else self.after).append(stage)
 
+    def add_view_stage(self, stage: Stage) -> None:
+        """Run ``stage`` ~10 times a second on the views' own timer, in the order added: what
+        it costs is never part of a chart's frame (nor of the frame rate it is judged by)."""
+        self.views.append(stage)
+
+    def tick_views(self) -> bool:
+        """One round of the view stages (the views' timer calls it; tests may too)."""
+        drew = False
+        for stage in self.views:
+            drew |= bool(stage())
+        return drew
+
     def set_fps(self, fps: int) -> None:
         """The global frame-rate cap: the timer's rate and every chart's fastest rung."""
         self.fps_cap = fps
@@ -55,9 +72,11 @@ class RenderClock(QObject):
 
     def start(self) -> None:
         self.timer.start()
+        self.views_timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        self.views_timer.stop()
 
     def tick(self) -> None:
         start = time.perf_counter()

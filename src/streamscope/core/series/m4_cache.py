@@ -299,9 +299,7 @@ class M4Cache:
             i = int(np.searchsorted(t, t[i], "right"))
         return i
 
-    def _rebuild(
-        self, rb: RingBuffer, k0: int, pyramid: Callable[[], MinMaxPyramid] | None
-    ) -> int:
+    def _rebuild(self, rb: RingBuffer, k0: int, pyramid: Callable[[], MinMaxPyramid] | None) -> int:
         self._reset()
         self._ring = rb
         self.rebuilds += 1

@@ -2,10 +2,10 @@
 anomalies, alerts, summary), the XY charts, the chart overlays and the time link, and the
 "Analysis" menu.
 
-It hooks into the window (a ``ChartHost``) with two render-clock stages: ``tick`` before the
-charts draw (the hub update) and ``refresh_views`` after them (every analysis view); nothing
-here runs from ingest. New charts are picked up on the next frame, so ``new_chart`` is
-untouched. Layouts save and restore everything with ``state`` / ``restore`` (a dict of each
+It hooks into the window (a ``ChartHost``) with two stages on the render clock's views timer
+(~10 Hz, never inside a chart's frame): ``tick`` (the hub update) and ``refresh_views`` (every
+analysis view); nothing here runs from ingest. New charts are picked up on the next round, so
+``new_chart`` is untouched. Layouts save and restore everything with ``state`` / ``restore`` (a dict of each
 part's own ``state()``); ``state_to_json`` / ``state_from_json`` are the same as JSON text.
 """
 
@@ -69,8 +69,8 @@ class AnalysisController(QObject):
         self.anomalies.anomalyActivated.connect(self.focus_anomaly)
         self._build_menu()
         window.installEventFilter(self)
-        window.clock.add_stage(self.tick, before_charts=True)
-        window.clock.add_stage(self.refresh_views)
+        window.clock.add_view_stage(self.tick)
+        window.clock.add_view_stage(self.refresh_views)
 
     # ------------------------------------------------------------ render clock
 
