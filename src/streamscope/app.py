@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import logging
 import signal
 import sys
@@ -64,6 +65,8 @@ def run(options: AppOptions) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if not isinstance(app, QApplication):  # a QCoreApplication made elsewhere: no windows
+        raise StartupError(f"a {type(app).__name__} is running, not a QApplication")
     app.setApplicationName("StreamScope")
     app.setOrganizationName("StreamScope")
     _set_app_icon(app)
@@ -84,9 +87,9 @@ async def _main(app, options: AppOptions) -> int:
     if options.snapshot:
         from streamscope.ui.export import scripted_snapshot
 
-        o = options
+        after, scale = options.snapshot_after, options.snapshot_scale
         snapshot = asyncio.ensure_future(
-            scripted_snapshot(scope.window, o.snapshot, o.snapshot_after, o.snapshot_scale)
+            scripted_snapshot(scope.window, options.snapshot, after, scale)
         )
     code = await scope.run_until_closed(app, until=snapshot)
     if snapshot is None:
@@ -264,14 +267,14 @@ def _install_signal_handlers(closed: asyncio.Event) -> Callable[[], None]:
     """Ctrl+C and SIGTERM close the app cleanly instead of killing it mid-write.
     Returns a function that puts the previous handlers back."""
     loop = asyncio.get_event_loop()
-    undo: list[Callable[[], None]] = []
+    undo: list[Callable[[], object]] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, closed.set)
-            undo.append(lambda sig=sig: loop.remove_signal_handler(sig))
+            undo.append(functools.partial(loop.remove_signal_handler, sig))
         except (NotImplementedError, RuntimeError):  # Windows, or a loop without it (qasync)
             previous = signal.signal(sig, lambda *_: closed.set())
-            undo.append(lambda sig=sig, previous=previous: signal.signal(sig, previous))
+            undo.append(functools.partial(signal.signal, sig, previous))
 
     def restore() -> None:
         for step in undo:
