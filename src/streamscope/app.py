@@ -9,9 +9,10 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from streamscope.core.store.self_metrics import SelfMetrics
 from streamscope.core.store.store import (
@@ -20,6 +21,11 @@ from streamscope.core.store.store import (
     Store,
     StoreSettings,
 )
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 DEMO_LAYOUT = "layouts/demo.json"  # in resources/: what a first --demo run shows
@@ -59,25 +65,38 @@ def check_qt_binding() -> None:
         )
 
 
-def run(options: AppOptions) -> int:
+def qt_application() -> QApplication:
+    """The running QApplication or a new one, after the binding check (the one place the app,
+    the self-test and the bench tools get theirs)."""
     check_qt_binding()
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     if not isinstance(app, QApplication):  # a QCoreApplication made elsewhere: no windows
         raise StartupError(f"a {type(app).__name__} is running, not a QApplication")
-    app.setApplicationName("StreamScope")
-    app.setOrganizationName("StreamScope")
-    _set_app_icon(app)
-    app.setQuitOnLastWindowClosed(False)  # _main shuts down the server first, then returns
+    return app
+
+
+def run_on_qasync(app: QApplication, main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` to completion on a qasync loop over ``app``; no loop is left set after."""
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return loop.run_until_complete(_main(app, options))
+            return loop.run_until_complete(main)
     finally:
         asyncio.set_event_loop(None)
+
+
+def run(options: AppOptions) -> int:
+    app = qt_application()
+    app.setApplicationName("StreamScope")
+    app.setOrganizationName("StreamScope")
+    _set_app_icon(app)
+    app.setQuitOnLastWindowClosed(False)  # _main shuts down the server first, then returns
+    return run_on_qasync(app, _main(app, options))
 
 
 async def _main(app, options: AppOptions) -> int:

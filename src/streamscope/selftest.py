@@ -122,24 +122,16 @@ def _say(text: str, stream) -> None:
 
 
 def _run(png: Path) -> str:
-    import qasync
-
-    from streamscope.bench.stats import qt_app
+    from streamscope.app import qt_application, run_on_qasync
     from streamscope.ui.appicon import app_icon
 
-    app = qt_app(offscreen=False, quit_on_last_window=None)  # main() chose the platform
+    app = qt_application()  # main() chose the platform and checked the binding
     app.setApplicationName("StreamScope")
     icon = app_icon()
     if icon.isNull():
         raise SelfTestFailure("the app icon is missing from the resources")
     app.setWindowIcon(icon)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    try:
-        with loop:
-            return loop.run_until_complete(_self_test(png, len(icon.availableSizes())))
-    finally:
-        asyncio.set_event_loop(None)
+    return run_on_qasync(app, _self_test(png, len(icon.availableSizes())))
 
 
 async def _self_test(png: Path, icon_sizes: int) -> str:

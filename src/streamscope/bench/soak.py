@@ -20,7 +20,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from streamscope.bench.stats import CpuMeter, qt_app, rss_mb
+from streamscope.bench.stats import CpuMeter, rss_mb
 from streamscope.core.store.store import DEFAULT_CAPACITY
 
 if TYPE_CHECKING:
@@ -47,11 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import qasync
+    from streamscope.app import AppOptions, qt_application, run_on_qasync
 
-    from streamscope.app import AppOptions
-
-    app = qt_app(offscreen=False, quit_on_last_window=None)  # a window to watch
+    app = qt_application()  # on the platform chosen: a window to watch
     names = [f"soak/s{i}" for i in range(args.charts)]
     options = AppOptions(
         port=0,
@@ -60,13 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         max_samples=args.max_samples,
         remember_layout=False,
     )
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    try:
-        with loop:
-            return loop.run_until_complete(_soak(app, options, args))
-    finally:
-        asyncio.set_event_loop(None)
+    return run_on_qasync(app, _soak(app, options, args))
 
 
 async def _soak(app: QApplication, options: AppOptions, args: argparse.Namespace) -> int:

@@ -1,11 +1,10 @@
 """Small shared pieces: percentiles, memory and CPU figures, and the Qt application every
-section draws in. The one home of each: the bench sections, ``soak``, the self-test and the
-flood test import them from here."""
+section draws in. The one home of each: the bench sections, ``soak`` and the flood test import
+them from here (the QApplication itself and its qasync loop come from ``streamscope.app``)."""
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -41,21 +40,12 @@ class CpuMeter:
         return float(self._proc.cpu_percent(None))
 
 
-def qt_app(offscreen: bool = True, quit_on_last_window: bool | None = False) -> QApplication:
-    """The QApplication, after the binding check (it raises ``StartupError`` for a Qt release
-    known to crash). ``offscreen``: unless ``QT_QPA_PLATFORM`` chooses a platform. A bench
-    section closes its windows and goes on, so by default closing the last one quits nothing;
-    ``None`` leaves that setting as it is."""
-    if offscreen:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from streamscope.app import StartupError, check_qt_binding
+def qt_app() -> QApplication:
+    """The QApplication, offscreen unless ``QT_QPA_PLATFORM`` chooses a platform. A section
+    closes its windows and the run goes on, so closing the last one quits nothing."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from streamscope.app import qt_application
 
-    check_qt_binding()
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    if not isinstance(app, QApplication):  # a QCoreApplication made elsewhere: no windows
-        raise StartupError(f"a {type(app).__name__} is running, not a QApplication")
-    if quit_on_last_window is not None:
-        app.setQuitOnLastWindowClosed(quit_on_last_window)
+    app = qt_application()
+    app.setQuitOnLastWindowClosed(False)
     return app
