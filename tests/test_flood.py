@@ -17,7 +17,7 @@ import orjson
 
 from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope
-from streamscope.bench.soak import rss_mb
+from streamscope.bench.stats import rss_mb
 from streamscope.ui.frame_monitor import FrameMonitor
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")

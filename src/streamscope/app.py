@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import logging
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from streamscope.core.store.self_metrics import SelfMetrics
 from streamscope.core.store.store import (
@@ -22,9 +23,13 @@ from streamscope.core.store.store import (
 )
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
     from streamscope.ui.analysis.controller import AnalysisController
     from streamscope.ui.file_actions import FileActions
     from streamscope.ui.main_window import MainWindow
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 DEMO_LAYOUT = "layouts/demo.json"  # in resources/: what a first --demo run shows
@@ -89,23 +94,38 @@ def check_qt_binding() -> None:
         )
 
 
-def run(options: AppOptions) -> int:
+def qt_application() -> QApplication:
+    """The running QApplication or a new one, after the binding check (the one place the app,
+    the self-test and the bench tools get theirs)."""
     check_qt_binding()
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("StreamScope")
-    app.setOrganizationName("StreamScope")
-    _set_app_icon(app)
-    app.setQuitOnLastWindowClosed(False)  # _main shuts down the server first, then returns
+    if not isinstance(app, QApplication):  # a QCoreApplication made elsewhere: no windows
+        raise StartupError(f"a {type(app).__name__} is running, not a QApplication")
+    return app
+
+
+def run_on_qasync(app: QApplication, main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` to completion on a qasync loop over ``app``; no loop is left set after."""
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return loop.run_until_complete(_main(app, options))
+            return loop.run_until_complete(main)
     finally:
         asyncio.set_event_loop(None)
+
+
+def run(options: AppOptions) -> int:
+    app = qt_application()
+    app.setApplicationName("StreamScope")
+    app.setOrganizationName("StreamScope")
+    _set_app_icon(app)
+    app.setQuitOnLastWindowClosed(False)  # _main shuts down the server first, then returns
+    return run_on_qasync(app, _main(app, options))
 
 
 async def _main(app, options: AppOptions) -> int:
@@ -115,9 +135,9 @@ async def _main(app, options: AppOptions) -> int:
     if options.snapshot:
         from streamscope.ui.export import scripted_snapshot
 
-        o = options
+        after, scale = options.snapshot_after, options.snapshot_scale
         snapshot = asyncio.ensure_future(
-            scripted_snapshot(scope.window, o.snapshot, o.snapshot_after, o.snapshot_scale)
+            scripted_snapshot(scope.window, options.snapshot, after, scale)
         )
     code = await scope.run_until_closed(app, until=snapshot)
     if snapshot is None:
@@ -296,14 +316,14 @@ def _install_signal_handlers(closed: asyncio.Event) -> Callable[[], None]:
     """Ctrl+C and SIGTERM close the app cleanly instead of killing it mid-write.
     Returns a function that puts the previous handlers back."""
     loop = asyncio.get_event_loop()
-    undo: list[Callable[[], None]] = []
+    undo: list[Callable[[], object]] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, closed.set)
-            undo.append(lambda sig=sig: loop.remove_signal_handler(sig))
+            undo.append(functools.partial(loop.remove_signal_handler, sig))
         except (NotImplementedError, RuntimeError):  # Windows, or a loop without it (qasync)
             previous = signal.signal(sig, lambda *_: closed.set())
-            undo.append(lambda sig=sig, previous=previous: signal.signal(sig, previous))
+            undo.append(functools.partial(signal.signal, sig, previous))
 
     def restore() -> None:
         for step in undo:

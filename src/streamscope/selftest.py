@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 LAUNCHED_AT_ENV = "STREAMSCOPE_LAUNCHED_AT"  # a launcher's time.time() at spawn (smoke script)
 TIMEOUT = 60.0  # seconds for the whole test; a cold bundle start on a slow CI disk fits
@@ -74,12 +75,16 @@ def process_start_time() -> tuple[float, str]:
             return float(launched), "launch"
         except ValueError:
             pass
-    try:  # Linux: the kernel's start time of this process, in clock ticks since boot
+    try:
+        if not sys.platform.startswith("linux"):  # the OS's own figure, to the millisecond
+            return psutil.Process().create_time(), "process start"
+        # Linux: psutil adds the boot time in whole seconds (up to 1 s off), so the kernel's
+        # start tick since boot is read against the uptime, which has 10 ms steps.
         stat = Path("/proc/self/stat").read_text()
         ticks = int(stat.rsplit(")", 1)[1].split()[19])
         uptime = float(Path("/proc/uptime").read_text().split()[0])
         return time.time() - (uptime - ticks / os.sysconf("SC_CLK_TCK")), "process start"
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, psutil.Error):
         return _IMPORTED_AT, "interpreter start"
 
 
@@ -117,24 +122,16 @@ def _say(text: str, stream) -> None:
 
 
 def _run(png: Path) -> str:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
+    from streamscope.app import qt_application, run_on_qasync
     from streamscope.ui.appicon import app_icon
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = qt_application()  # main() chose the platform and checked the binding
     app.setApplicationName("StreamScope")
     icon = app_icon()
     if icon.isNull():
         raise SelfTestFailure("the app icon is missing from the resources")
     app.setWindowIcon(icon)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    try:
-        with loop:
-            return loop.run_until_complete(_self_test(png, len(icon.availableSizes())))
-    finally:
-        asyncio.set_event_loop(None)
+    return run_on_qasync(app, _self_test(png, len(icon.availableSizes())))
 
 
 async def _self_test(png: Path, icon_sizes: int) -> str:

@@ -9,11 +9,11 @@ and without the analysis views.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 import numpy as np
 
+from streamscope.bench.stats import pct, qt_app
 from streamscope.core.analysis.alerts import AlertRule
 from streamscope.core.analysis.align import align_xy
 from streamscope.core.analysis.derived import DerivedSpec
@@ -25,9 +25,9 @@ from streamscope.core.store.store import Store, StoreSettings
 FPS = 60
 
 
-def _pct(ms: list[float]) -> str:
-    a = np.asarray(ms)
-    return f"median {np.median(a):.3f} ms, p95 {np.percentile(a, 95):.3f} ms"
+def _ms(ms: list[float]) -> str:
+    """Median and p95 of timings in ms, as text."""
+    return f"median {pct(ms, 50):.3f} ms, p95 {pct(ms, 95):.3f} ms"
 
 
 def _timed(fn, repeat: int) -> list[float]:
@@ -65,17 +65,19 @@ def bench_core(streams: int, rate: int, seconds: float) -> None:
         t0 = time.perf_counter()
         for name in names:
             w = win[name]
-            ring = store.find(name).ring
+            stream = store.find(name)
+            assert stream is not None  # fed above
+            ring = stream.ring
             w.update(ring)
             w.view(ring)
         win_ms.append((time.perf_counter() - t0) * 1000)
     samples = streams * per_frame
     med = float(np.median(ms))
     print(f"hub.update, {streams} streams × {rate} Hz ({samples} samples/frame; stats, "
-          f"anomalies, {streams} alert rules, 2 derived streams): {_pct(ms)} "
+          f"anomalies, {streams} alert rules, 2 derived streams): {_ms(ms)} "
           f"= {med * 1e6 / samples:.0f} ns/sample")  # fmt: skip
     print(
-        f"30 s window stats for {streams} streams: {_pct(win_ms)}; "
+        f"30 s window stats for {streams} streams: {_ms(win_ms)}; "
         f"anomalies found: {hub.anomalies_total} in {frames * samples:,} samples"
     )
 
@@ -94,21 +96,19 @@ def bench_core(streams: int, rate: int, seconds: float) -> None:
     vv = 3 * tt + rng.normal(0, 1, 200)
     cfg = ForecastConfig()
     fit = _timed(lambda: fit_forecast(tt, vv, cfg), 500)
-    print(f"forecast fit, 200 samples, 40 points ahead: {_pct(fit)}")
+    print(f"forecast fit, 200 samples, 40 points ahead: {_ms(fit)}")
     tx = np.sort(rng.uniform(0, 100, 100_000))
     ty = np.sort(rng.uniform(0, 100, 100_000))
     vx, vy = rng.normal(size=100_000), rng.normal(size=100_000)
     al = _timed(lambda: align_xy(tx, vx, ty, vy, 0.01), 20)
-    print(f"XY alignment, 2 × 100k samples, linear: {_pct(al)}")
+    print(f"XY alignment, 2 × 100k samples, linear: {_ms(al)}")
 
 
 def bench_ui(seconds: float) -> None:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
     from streamscope.app import build_window
+    from streamscope.ui.analysis.controller import AnalysisController
 
-    app = QApplication.instance() or QApplication([])
+    app = qt_app()
     store = Store()
     session = store.open_session("Bench")
     w = build_window(store)
@@ -117,6 +117,7 @@ def bench_ui(seconds: float) -> None:
     names = [f"s{i}" for i in range(8)]
     charts = [w.new_chart(names[i : i + 2]) for i in range(0, 8, 2)]
     ctl = w.analysis
+    assert isinstance(ctl, AnalysisController)
     ctl.add_tiles(names)
     ctl.new_xy("s0", "s1")
     ctl.add_rule("s2 > 2.5 for 0.2 s")
@@ -142,9 +143,7 @@ def bench_ui(seconds: float) -> None:
             app.processEvents()  # paints what the frame changed, as the running app does
             tick.append((t1 - t0) * 1000)
             whole.append((time.perf_counter() - t0) * 1000)
-        print(
-            f"UI {label}:\n  clock tick (data → items) {_pct(tick)}\n  tick + paint {_pct(whole)}"
-        )
+        print(f"UI {label}:\n  clock tick (data → items) {_ms(tick)}\n  tick + paint {_ms(whole)}")
 
     print("UI: 1600×1000 offscreen, 4 charts × 2 curves × 1 kHz")
     run("warm-up")

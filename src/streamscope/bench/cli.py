@@ -17,6 +17,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -158,10 +159,10 @@ def _run(section: str, plan: Plan) -> object:
     return run_on_qasync(lambda: measure_latency(plan.latency_s, log=log))
 
 
-def _plain(value: object) -> object:
+def _plain(value: Any) -> object:
     if isinstance(value, list):
         return [dataclasses.asdict(v) for v in value]
-    return dataclasses.asdict(value)  # type: ignore[arg-type]
+    return dataclasses.asdict(value)
 
 
 if __name__ == "__main__":

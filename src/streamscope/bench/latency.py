@@ -67,7 +67,7 @@ async def measure_latency(
 
         clock.ticked.connect(ticked)
         monitor = FrameMonitor(clock)
-        args = ("--form", "unity", "--streams", "1", "--prefix", PREFIX)
+        args: tuple[str, ...] = ("--form", "unity", "--streams", "1", "--prefix", PREFIX)
         args += ("--rate", str(rate), "--base", repr(base), "--seconds", str(seconds + 10))
         try:
             async with sender(scope.server.url, *args) as proc:

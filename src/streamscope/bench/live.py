@@ -19,17 +19,10 @@ import orjson
 
 def run_on_qasync(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     """Run ``main()`` to completion on a qasync loop over the QApplication."""
-    import qasync
-
+    from streamscope.app import run_on_qasync as run_app
     from streamscope.bench.stats import qt_app
 
-    loop = qasync.QEventLoop(qt_app())
-    asyncio.set_event_loop(loop)
-    try:
-        with loop:
-            return loop.run_until_complete(main())
-    finally:
-        asyncio.set_event_loop(None)
+    return run_app(qt_app(), main())
 
 
 @contextlib.asynccontextmanager

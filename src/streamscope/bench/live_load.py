@@ -12,6 +12,7 @@ only when its data or view changed, so batches every 50 ms cap it near 20 fps to
 from __future__ import annotations
 
 import asyncio
+import functools
 import subprocess
 import sys
 import time
@@ -136,7 +137,7 @@ def measure_live(seconds: float, log: Callable[[str], None] = print) -> LiveResu
             r = run_receiver(kind, charts, per, seconds)
             res.rows.append(LiveRow(load, kind, r["fps"], r["cores"], r["cpu_ms_per_frame"]))
             log(f"  {load}: {kind:<7} {r['fps']:5.1f} fps {r['cores']:.2f} cores")
-        fps, cores, ms, thr = run_on_qasync(lambda c=charts, p=per: measure_app(c, p, seconds))
+        fps, cores, ms, thr = run_on_qasync(functools.partial(measure_app, charts, per, seconds))
         res.rows.append(LiveRow(load, "app", fps, cores, ms, thr))
         log(f"  {load}: app     {fps:5.1f} fps {cores:.2f} cores throttled={thr}")
     fps, cores, ms, thr = run_on_qasync(lambda: measure_app(0, 0, seconds, demo=True))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from streamscope.bench.stats import pct
 from streamscope.core.series.lod import MinMaxPyramid
 from streamscope.core.series.ringbuffer import RingBuffer
 
@@ -30,8 +31,8 @@ def _timings(fn: Callable[[], object], repeat: int) -> tuple[np.ndarray, np.ndar
 def _fmt(times: tuple[np.ndarray, np.ndarray]) -> str:
     wall, cpu = times
     return (
-        f"wall median {np.median(wall):7.3f} ms  p95 {np.percentile(wall, 95):7.3f} ms  |  "
-        f"cpu median {np.median(cpu):7.3f} ms  p95 {np.percentile(cpu, 95):7.3f} ms"
+        f"wall median {pct(wall, 50):7.3f} ms  p95 {pct(wall, 95):7.3f} ms  |  "
+        f"cpu median {pct(cpu, 50):7.3f} ms  p95 {pct(cpu, 95):7.3f} ms"
     )
 
 

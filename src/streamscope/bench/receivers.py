@@ -66,6 +66,7 @@ class Careful:
             if buf_t is not None and buf_v is not None:
                 new_t[:n], new_v[:n] = buf_t[:n], buf_v[:n]
             self.t[name], self.v[name] = buf_t, buf_v = new_t, new_v
+        assert buf_t is not None and buf_v is not None
         buf_t[n : n + len(t)] = t
         buf_v[n : n + len(v)] = v
         self.n[name] = n + len(t)

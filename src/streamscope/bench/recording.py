@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from streamscope.bench.stats import pct
 from streamscope.core.files.recording import Recording, RecordingWriter
 from streamscope.core.store.store import Store, StoreSettings
 
@@ -69,8 +70,8 @@ def feed(
         "sent": sent,
         "total_s": time.perf_counter() - start,
         "busy": ms.sum() / 1000 / fed,
-        "p50": float(np.percentile(ms, 50)),
-        "p99": float(np.percentile(ms, 99)),
+        "p50": pct(ms, 50),
+        "p99": pct(ms, 99),
         "worst": float(ms.max()),
         "backlog": backlog,
     }

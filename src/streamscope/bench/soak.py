@@ -1,5 +1,5 @@
 """``streamscope soak``: the app with N charts fed at a fixed rate per stream for a long run,
-printing memory and frame time at intervals, so "bounded memory, steady frame time" is a
+printing memory, CPU and frame time at intervals, so "bounded memory, steady frame time" is a
 figure anyone can reproduce rather than a claim:
 
     streamscope soak --minutes 10            # 8 charts, 1 kHz per stream, print every 10 s
@@ -18,26 +18,15 @@ import os
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
+from streamscope.bench.stats import CpuMeter, rss_mb
 from streamscope.core.store.store import DEFAULT_CAPACITY
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
-def rss_mb() -> float:
-    """Resident memory of this process in MB (Linux /proc; psutil or peak RSS elsewhere)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except (OSError, ValueError, AttributeError):
-        pass
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 1e6
-    except ImportError:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / 1e6 if sys.platform == "darwin" else peak / 1e3
+    from streamscope.app import AppOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,13 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from streamscope.app import AppOptions, check_qt_binding
+    from streamscope.app import AppOptions, qt_application, run_on_qasync
 
-    check_qt_binding()
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = qt_application()  # on the platform chosen: a window to watch
     names = [f"soak/s{i}" for i in range(args.charts)]
     options = AppOptions(
         port=0,
@@ -73,16 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         max_samples=args.max_samples,
         remember_layout=False,
     )
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    try:
-        with loop:
-            return loop.run_until_complete(_soak(app, options, args))
-    finally:
-        asyncio.set_event_loop(None)
+    return run_on_qasync(app, _soak(app, options, args))
 
 
-async def _soak(app, options, args: argparse.Namespace) -> int:
+async def _soak(app: QApplication, options: AppOptions, args: argparse.Namespace) -> int:
     from streamscope.app import StreamScope, _install_signal_handlers
     from streamscope.ui.frame_monitor import FrameMonitor
 
@@ -108,7 +87,8 @@ async def _soak(app, options, args: argparse.Namespace) -> int:
         f"budget {args.max_samples:,} samples, pid {os.getpid()}",
         flush=True,
     )
-    rows: list[tuple[float, float, float, float]] = []  # elapsed, rss, draw p95, gap p95
+    rows: list[tuple[float, float, float, float, float]] = []  # elapsed, rss, draw/gap p95, cpu
+    cpu = CpuMeter()
     budget_full_at: float | None = None
     last_total, last_at = store.total_samples, start
     try:
@@ -121,10 +101,11 @@ async def _soak(app, options, args: argparse.Namespace) -> int:
             if budget_full_at is None and store.budget_dropped:
                 budget_full_at = now - start
             f = monitor.take()
-            rss = rss_mb()
-            rows.append((now - start, rss, f.draw_p95, f.gap_p95))
+            rss, busy = rss_mb(), cpu.percent()
+            rows.append((now - start, rss, f.draw_p95, f.gap_p95, busy))
             print(
-                f"t={now - start:6.0f} s  RSS {rss:7.1f} MB  kept {store.stored_samples:>9,}  "
+                f"t={now - start:6.0f} s  RSS {rss:7.1f} MB  CPU {busy:4.0f} %  "
+                f"kept {store.stored_samples:>9,}  "
                 f"dropped {store.budget_dropped:>10,}  in {rate / 1e3:6.1f}k/s  | {f.line()}",
                 flush=True,
             )
@@ -146,7 +127,7 @@ async def _soak(app, options, args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary(rows: list[tuple[float, float, float, float]], full_at: float | None) -> None:
+def _summary(rows: list[tuple[float, float, float, float, float]], full_at: float | None) -> None:
     if not rows:
         return
     rss = [r[1] for r in rows]
@@ -158,7 +139,8 @@ def _summary(rows: list[tuple[float, float, float, float]], full_at: float | Non
             f"soak: after the budget filled (at {full_at:.0f} s, +30 s): RSS "
             f"{min(s_rss):.1f}..{max(s_rss):.1f} MB over {steady[-1][0] - steady[0][0]:.0f} s; "
             f"draw p95 {min(r[2] for r in steady):.1f}..{max(r[2] for r in steady):.1f} ms, "
-            f"tick gap p95 {min(r[3] for r in steady):.1f}..{max(r[3] for r in steady):.1f} ms"
+            f"tick gap p95 {min(r[3] for r in steady):.1f}..{max(r[3] for r in steady):.1f} ms; "
+            f"CPU {min(r[4] for r in steady):.0f}..{max(r[4] for r in steady):.0f} %"
         )
     else:
         print("soak: the memory budget was not reached; run longer or lower --max-samples")

@@ -174,7 +174,7 @@ def _array(items: Any, what: str, allow_gaps: bool) -> tuple[np.ndarray, np.ndar
 # ---------------------------------------------------------------- message forms
 
 
-def _unity(obj: dict, now: float, acc: _Collector, limits: Limits) -> None:
+def _unity(obj: dict[str, Any], now: float, acc: _Collector, limits: Limits) -> None:
     name = check_name(obj.get("streamId"), limits)
     if "value" not in obj:
         raise _Bad(f"'{name}': missing 'value'")
@@ -182,7 +182,9 @@ def _unity(obj: dict, now: float, acc: _Collector, limits: Limits) -> None:
     acc.add(name, now if ts is None else _time(ts), _value(obj["value"]))
 
 
-def _samples(obj: dict, now: float, acc: _Collector, errors: list[str], limits: Limits) -> None:
+def _samples(
+    obj: dict[str, Any], now: float, acc: _Collector, errors: list[str], limits: Limits
+) -> None:
     samples = obj.get("samples")
     if not isinstance(samples, list):
         raise _Bad("'samples' must be a list")
@@ -200,7 +202,7 @@ def _samples(obj: dict, now: float, acc: _Collector, errors: list[str], limits: 
 
 
 def _series(
-    obj: dict, acc: _Collector, errors: list[str], limits: Limits, backfill: bool = False
+    obj: dict[str, Any], acc: _Collector, errors: list[str], limits: Limits, backfill: bool = False
 ) -> None:
     name = check_name(obj.get("stream"), limits)
     v, ok, errs = _array(obj.get("v"), "v", allow_gaps=True)
@@ -240,7 +242,9 @@ def _flatten(obj: Any, prefix: str, out: list[tuple[str, float]], depth: int, li
         _flatten(x, key, out, depth + 1, lim)
 
 
-def _flat(obj: dict, now: float, acc: _Collector, errors: list[str], limits: Limits) -> None:
+def _flat(
+    obj: dict[str, Any], now: float, acc: _Collector, errors: list[str], limits: Limits
+) -> None:
     ts = obj.get("timestamp")
     t = now if ts is None else _time(ts)
     fields: list[tuple[str, float]] = []

@@ -19,6 +19,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from streamscope.core import protocol
 
+Floats = Sequence[float] | np.ndarray  # times or values: a list or an array
+
 
 class StreamClient:
     def __init__(self, url: str = "ws://127.0.0.1:8765", name: str | None = None) -> None:
@@ -66,7 +68,7 @@ class StreamClient:
             msg["timestamp"] = t
         await self.send(msg)
 
-    async def send_series(self, stream: str, t: Sequence[float], v: Sequence[float]) -> None:
+    async def send_series(self, stream: str, t: Floats, v: Floats) -> None:
         await self.send(
             {
                 "type": "series",
@@ -76,7 +78,7 @@ class StreamClient:
             }
         )
 
-    async def send_binary(self, stream: str, t: Sequence[float], v: Sequence[float]) -> None:
+    async def send_binary(self, stream: str, t: Floats, v: Floats) -> None:
         assert self._ws is not None, "connect() first"
         await self._ws.send(protocol.encode_binary(stream, np.asarray(t), np.asarray(v)))
 

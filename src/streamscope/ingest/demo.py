@@ -40,7 +40,7 @@ class DemoGame:
         self.memory += rng.normal(0.4, 0.2)
         if self.memory > 520:  # the garbage collector runs
             self.memory = 430.0 + rng.normal(0, 3)
-        self.enemies = int(max(0, min(25, self.enemies + rng.integers(-1, 2))))
+        self.enemies = max(0, min(25, self.enemies + int(rng.integers(-1, 2))))
         self.health = max(0.0, min(100.0, self.health - self.enemies * 0.05 + rng.normal(0.3, 0.5)))
         if self.health <= 0:
             self.health = 100.0

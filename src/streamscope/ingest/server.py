@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -107,7 +108,10 @@ class IngestServer:
         """Before the handshake: refuse browser pages, missing tokens and too many clients."""
         refusal = admit(request.headers, request.path, self.settings)
         if refusal is None and len(self.connections) >= self.settings.max_connections:
-            refusal = (503, f"Too many clients (limit {self.settings.max_connections})")
+            refusal = (
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                f"Too many clients (limit {self.settings.max_connections})",
+            )
         if refusal is None:
             return None
         status, text = refusal

@@ -40,7 +40,7 @@ class KnownBoundsViewBox(pg.ViewBox):
         found = super().childrenBounds(frac, orthoRange, others) if others else [None, None]
         rng: list[list[float] | None] = [list(r) if r is not None else None for r in found]
         for item, b in self._known.items():
-            if b is None or not item.isVisible():  # type: ignore[attr-defined]
+            if b is None or not item.isVisible():
                 continue
             for ax, (lo, hi) in enumerate((b[:2], b[2:])):
                 if not (math.isfinite(lo) and math.isfinite(hi)):

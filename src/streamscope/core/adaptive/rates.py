@@ -6,7 +6,7 @@ counter sampled at most every ``interval`` seconds gives it without any per-samp
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Set
 
 
 class RateMeter:
@@ -28,7 +28,7 @@ class RateMeter:
             self._last[key] = (now, count, rate)
         return rate
 
-    def forget(self, keep: set) -> None:
+    def forget(self, keep: Set[Hashable]) -> None:
         """Drop every key not in ``keep`` (streams no longer shown)."""
         for key in [k for k in self._last if k not in keep]:
             del self._last[key]

@@ -17,6 +17,7 @@ import math
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class AlertRule:
         text = f"{self.stream} {self.op} {self.threshold:g}"
         return f"{text} for {self.duration:g} s" if self.duration > 0 else text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "stream": self.stream,
             "op": self.op,
@@ -84,7 +85,7 @@ class AlertRule:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> AlertRule:
+    def from_dict(cls, d: dict[str, Any]) -> AlertRule:
         try:
             return cls(
                 str(d["stream"]),

@@ -10,7 +10,7 @@ never from ingest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -60,7 +60,7 @@ def moving(t: np.ndarray, v: np.ndarray, start: int, window: float, kind: Kind) 
     j = np.searchsorted(seg_t, seg_t[i - 1] - window, "right")
     n = cn[i] - cn[j]
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (c[i] - c[j]) / n
+        mean: np.ndarray = (c[i] - c[j]) / n
     return mean + ref if kind == "mean" else np.sqrt(mean)
 
 
@@ -88,11 +88,11 @@ class DerivedSpec:
             return f"derivative of {self.source}"
         return f"{KINDS[self.kind].lower()} of {self.source} over {self.window:g} s"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "kind": self.kind, "window": self.window}
 
     @classmethod
-    def from_dict(cls, d: dict) -> DerivedSpec:
+    def from_dict(cls, d: dict[str, Any]) -> DerivedSpec:
         return cls(str(d["source"]), d["kind"], float(d.get("window", 1.0)))
 
 

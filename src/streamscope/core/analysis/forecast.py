@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -96,7 +97,7 @@ class Throttle:
     """Lets work through at most once per ``interval`` seconds (forecasts are recomputed a few
     times a second, not on every frame)."""
 
-    def __init__(self, interval: float, clock=time.monotonic) -> None:
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = interval
         self._clock = clock
         self._next = -math.inf

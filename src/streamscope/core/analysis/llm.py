@@ -89,7 +89,7 @@ class LLMWorker:
     polls the returned futures from the render clock."""
 
     def __init__(self) -> None:
-        self._futures: list[Future] = []
+        self._futures: list[Future[str]] = []
 
     def submit(self, summary: StreamSummary, settings: LLMSettings) -> Future[str]:
         fut: Future[str] = Future()

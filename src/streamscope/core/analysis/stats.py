@@ -10,6 +10,7 @@ few times, which bounds the drift of repeated add/remove.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,7 +229,7 @@ class WindowStats:
         )
 
 
-def _arg(v: np.ndarray, fn) -> int:
+def _arg(v: np.ndarray, fn: Callable[[np.ndarray], np.intp]) -> int:
     """Index of the extreme of ``v`` ignoring NaN (``v`` holds at least one finite value)."""
     finite = np.isfinite(v)
     if finite.all():

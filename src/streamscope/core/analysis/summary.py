@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ class StreamSummary:
         )
         return head + "".join(f"\n• {r}" for r in self.recommendations)
 
-    def figures(self) -> dict:
+    def figures(self) -> dict[str, Any]:
         """The numbers behind the text (what an LLM is given)."""
         d = asdict(self)
         d.pop("recommendations")
@@ -144,7 +145,7 @@ SYSTEM_PROMPT = (
 )
 
 
-def llm_request(summary: StreamSummary, model: str, max_tokens: int = 300) -> dict:
+def llm_request(summary: StreamSummary, model: str, max_tokens: int = 300) -> dict[str, Any]:
     """An OpenAI-compatible ``/v1/chat/completions`` request body for ``summary``."""
     figures = summary.figures()
     user = (

@@ -21,6 +21,7 @@ import itertools
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from types import TracebackType
 from typing import TextIO
 
 import numpy as np
@@ -194,7 +195,12 @@ class _atomic_text:
         self.file = open(self.tmp, "w", encoding="utf-8", newline="")
         return self.file
 
-    def __exit__(self, kind, exc, tb) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.file.close()
         if kind is None:
             os.replace(self.tmp, self.path)

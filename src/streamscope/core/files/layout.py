@@ -148,13 +148,14 @@ def _chart(raw: dict[str, Any], i: int, where: str) -> ChartLayout:
     ):
         window = 30.0
     colors = raw.get("colors")
+    follow, paused = raw.get("follow"), raw.get("paused")
     return ChartLayout(
         id=cid if isinstance(cid, str) and cid else f"chart-{i + 1}",
         title=title if isinstance(title, str) and title else (", ".join(streams[:3]) or "Chart"),
         streams=streams,
         window=float(window) if window is not None else None,
-        follow=raw.get("follow") if isinstance(raw.get("follow"), bool) else True,
-        paused=raw.get("paused") if isinstance(raw.get("paused"), bool) else False,
+        follow=follow if isinstance(follow, bool) else True,
+        paused=paused if isinstance(paused, bool) else False,
         mode=raw.get("mode") if isinstance(raw.get("mode"), str) else None,
         colors={k: v for k, v in colors.items() if isinstance(k, str) and isinstance(v, str)}
         if isinstance(colors, dict)

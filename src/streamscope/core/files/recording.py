@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,8 @@ STAGE_MIN = 1_024  # a staging buffer starts this small and doubles: quiet strea
 FLUSH_INTERVAL = 0.25  # seconds between commits: what a crash can lose
 WAKE_SAMPLES = 1_000_000  # a backlog this big is written at once (bounds memory at high rates)
 _LE = np.dtype("<f8")
+# A write-thread operation: ("chunk", key, t, v), ("session", ...), ("origin", ...), ("ended", ...)
+_Op = tuple[Any, ...]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -92,11 +95,19 @@ def session_title(product: str, play: int | None) -> str:
 # ---------------------------------------------------------------- writing
 
 
+def _rowid(cur: sqlite3.Cursor) -> int:
+    """The id of the row ``cur`` just inserted (sqlite sets it on every INSERT)."""
+    rowid = cur.lastrowid
+    if rowid is None:
+        raise sqlite3.DatabaseError("an INSERT gave no row id")
+    return rowid
+
+
 @dataclass
 class _Pending:
     """What the ingest thread handed over since the last commit, in arrival order."""
 
-    ops: list[tuple] = field(default_factory=list)
+    ops: list[_Op] = field(default_factory=list)
     samples: int = 0
 
 
@@ -120,7 +131,7 @@ class _Staging:
         self.v[self.n : end] = v
         self.n = end
 
-    def chunk(self, key: tuple[str, str]) -> tuple:
+    def chunk(self, key: tuple[str, str]) -> _Op:
         return ("chunk", key, self.t[: self.n], self.v[: self.n])
 
 
@@ -236,7 +247,7 @@ class RecordingWriter:
         if wake:
             self._wake.set()
 
-    def _put(self, op: tuple) -> None:
+    def _put(self, op: _Op) -> None:
         with self._lock:
             self._pending.ops.append(op)
 
@@ -321,7 +332,7 @@ class _ChunkWriter:
         self.seq: dict[int, int] = {}
         self.open: set[int] = set()
 
-    def write(self, ops: list[tuple]) -> None:
+    def write(self, ops: list[_Op]) -> None:
         con = self.con
         with con:  # one transaction: all of it or none of it
             for op in ops:
@@ -337,8 +348,8 @@ class _ChunkWriter:
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (key, product, play, client, peer, started, origin),
                     )
-                    self.sessions[key] = cur.lastrowid
-                    self.open.add(cur.lastrowid)
+                    self.sessions[key] = sid = _rowid(cur)
+                    self.open.add(sid)
                 elif kind == "origin" and op[1] in self.sessions:
                     sid = self.sessions[op[1]]
                     con.execute("UPDATE sessions SET origin = ? WHERE id = ?", (op[2], sid))
@@ -356,15 +367,15 @@ class _ChunkWriter:
             cur = self.con.execute(
                 "INSERT INTO streams(session, name) VALUES (?, ?)", (self.sessions[key], name)
             )
-            sid = self.streams[(key, name)] = cur.lastrowid
+            sid = self.streams[(key, name)] = _rowid(cur)
             self.seq[sid] = 0
         return sid
 
     def _chunk(self, stream: int, t: np.ndarray, v: np.ndarray) -> None:
-        # memoryviews: sqlite copies straight from the arrays, no bytes object in between
+        # memoryviews (``.data``): sqlite copies straight from the arrays, no bytes in between
         self.con.execute(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (stream, self.seq[stream], len(t), t[0], t[-1], memoryview(t), memoryview(v)),
+            (stream, self.seq[stream], len(t), t[0], t[-1], t.data, v.data),
         )
         self.seq[stream] += 1
 

@@ -127,13 +127,14 @@ def search_sorted(t: np.ndarray, lo: int, hi: int, keys: np.ndarray) -> np.ndarr
     """
     n = hi - lo
     if n <= 4 * _SEARCH_WINDOW or len(keys) < 8:
-        return np.searchsorted(t[lo:hi], keys, "left") + lo
+        found: np.ndarray = np.searchsorted(t[lo:hi], keys, "left") + lo
+        return found
     knots = np.linspace(lo, hi - 1, _SEARCH_GRID + 1).astype(_I64)
     guess = np.ceil(np.interp(keys, t[knots], knots)).astype(_I64)
     w = _SEARCH_WINDOW
     start = np.clip(guess - w // 2, lo, hi - w)
     below = (t.take(start + np.arange(w, dtype=_I64)[:, None]) < keys).sum(axis=0)
-    pos = start + below
+    pos: np.ndarray = start + below
     bad = ((below == 0) & (start > lo)) | ((below == w) & (start + w < hi))
     if bad.any():
         pos[bad] = np.searchsorted(t[lo:hi], keys[bad], "left") + lo
@@ -457,8 +458,8 @@ class MinMaxPyramid:
         n = j1 - js
         m = -(-n // _GROUP)
         rows = self._span(self.base_level, js, j1)
-        hot = np.empty((m * _GROUP, 4))
-        gap = np.full(m * _GROUP, _INF)
+        hot: np.ndarray = np.empty((m * _GROUP, 4))
+        gap: np.ndarray = np.full(m * _GROUP, _INF)
         hot[:n], hot[n:] = self._hot[rows], _EMPTY_HOT
         gap[:n] = self._cold[rows][:, GAP]
         hot, gap = hot.reshape(m, _GROUP, 4), gap.reshape(m, _GROUP)
@@ -519,7 +520,7 @@ class MinMaxPyramid:
     @staticmethod
     def _circ(blk: np.ndarray, off: np.ndarray, size: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Table row of absolute block ``blk`` (see :meth:`_levels`)."""
-        row = blk + (off - base)
+        row: np.ndarray = blk + (off - base)
         np.subtract(row, size, out=row, where=blk >= base + size)
         return row
 
@@ -692,8 +693,8 @@ class MinMaxPyramid:
         bounds[0], bounds[-1] = lo, hi
         bounds[1:-1] = search_sorted(t, lo, hi, column_edges(t0, t1, width)[1:-1])
         nonempty = bounds[1:] > bounds[:-1]
-        a, b = bounds[:-1][nonempty] + first, bounds[1:][nonempty] + first
-        cols = self._m4_reduce(a, b, v, first)
+        starts, ends = bounds[:-1][nonempty] + first, bounds[1:][nonempty] + first
+        cols = self._m4_reduce(starts, ends, v, first)
         idx, y = cols.points(first)
         if lo > 0:
             idx, y = np.concatenate(([lo - 1], idx)), np.concatenate((v[lo - 1 : lo], y))

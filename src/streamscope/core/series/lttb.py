@@ -31,7 +31,8 @@ def lttb_indices(x: np.ndarray, y: np.ndarray, n_out: int) -> np.ndarray:
 
     if len(x) <= n_out:
         return np.arange(len(x))
-    return LTTBDownsampler().downsample(x, y, n_out=max(int(n_out), 3)).astype(np.int64)
+    idx: np.ndarray = LTTBDownsampler().downsample(x, y, n_out=max(int(n_out), 3))
+    return idx.astype(np.int64)
 
 
 def minmax_lttb(x: np.ndarray, y: np.ndarray, n_out: int) -> tuple[np.ndarray, np.ndarray]:

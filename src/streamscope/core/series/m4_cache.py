@@ -140,7 +140,7 @@ def _columns_of(
         fin = np.isfinite(vn)
         lo, hi = np.where(fin, vn, np.inf), np.where(fin, vn, -np.inf)
     if one:  # argmin/argmax give the first occurrence
-        amn, amx = lo.argmin(keepdims=True), hi.argmax(keepdims=True)
+        amn, amx = lo.argmin(axis=0, keepdims=True), hi.argmax(axis=0, keepdims=True)
     elif n <= LEXSORT_MAX:  # stable sorts: the first of each column is its first extreme
         amn = np.lexsort((lo, c))[starts]
         amx = np.lexsort((-hi, c))[starts]

@@ -43,7 +43,9 @@ def visible_slice(ring: RingBuffer, t0: float, t1: float) -> tuple[int, int]:
     return max(0, i0 - 1), min(len(ring), i1 + 1)
 
 
-def minmax_columns(t: np.ndarray, v: np.ndarray, t0: float, t1: float, width: int) -> tuple:
+def minmax_columns(
+    t: np.ndarray, v: np.ndarray, t0: float, t1: float, width: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Per pixel column, the min and max sample in time order (NaN gaps are skipped)."""
     edges = np.linspace(t0, t1, width + 1)
     starts = np.searchsorted(t, edges[:-1], "left")

@@ -356,7 +356,7 @@ class Store:
     def stream_names(self) -> list[str]:
         return sorted({n for s in self.sessions.values() for n in s.streams})
 
-    def describe(self) -> list[dict]:
+    def describe(self) -> list[dict[str, object]]:
         return [
             {"session": s.id, "session_name": s.name, "name": st.name, "count": len(st)}
             for s in self.sessions.values()

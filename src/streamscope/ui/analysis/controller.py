@@ -5,8 +5,9 @@ anomalies, alerts, summary), the XY charts, the chart overlays and the time link
 It hooks into the window (a ``ChartHost``) with two stages on the render clock's views timer
 (~10 Hz, never inside a chart's frame): ``tick`` (the hub update) and ``refresh_views`` (every
 analysis view); nothing here runs from ingest. New charts are picked up on the next round, so
-``new_chart`` is untouched. Layouts save and restore everything with ``state`` / ``restore`` (a dict of each
-part's own ``state()``); ``state_to_json`` / ``state_from_json`` are the same as JSON text.
+``new_chart`` is untouched. Layouts save and restore everything with ``state`` / ``restore``
+(a dict of each part's own ``state()``); ``state_to_json`` / ``state_from_json`` are the same as
+JSON text.
 """
 
 from __future__ import annotations
