@@ -10,38 +10,18 @@ from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication
 
-from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope
 from streamscope.core.adaptive.policy import Override, PolicySettings
 from streamscope.core.series import lttb
 from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
-from streamscope.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def store():
-    s = Store()
-    s.open_session("Game", "g1")
-    return s
-
-
-@pytest.fixture
-def window(qtbot, store):
-    w = MainWindow(store)
-    qtbot.addWidget(w)
-    w.show()
-    return w
+from support.data import drawn
+from support.qt import loop_until
 
 
 def feed(store: Store, name: str, n: int, seconds: float, start: float = 0.0) -> None:
     t = start + np.arange(n) * (seconds / n)
     store.append("g1", name, t, np.sin(t * 7.0) + np.random.default_rng(n).normal(size=n) * 0.1)
-
-
-def drawn(chart, name: str) -> tuple[np.ndarray, np.ndarray]:
-    x, y = chart.curves[name].item.getData()
-    return np.asarray(x), np.asarray(y)
 
 
 def view(chart) -> tuple[tuple[float, float], int]:

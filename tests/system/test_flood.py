@@ -11,16 +11,15 @@ import asyncio
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 
-from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope
 from streamscope.bench.soak import rss_mb
 from streamscope.ui.frame_monitor import FrameMonitor
+from support.paths import child_env
+from support.qt import loop_until
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 CLIENTS = 10
 SECONDS = float(os.environ.get("STREAMSCOPE_FLOOD_SECONDS", "20"))
 BUDGET = 3_000_000  # samples: 48 MB of data; the clients send far more than that
@@ -33,7 +32,7 @@ def test_ten_clients_at_full_speed(qtbot, qloop, record_property):
     qloop.run_until_complete(scope.start())
     monitor = FrameMonitor(scope.window.clock)
     store = scope.store
-    env = {**os.environ, "PYTHONPATH": SRC}
+    env = child_env()
     procs = [
         subprocess.Popen(
             [

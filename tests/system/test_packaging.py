@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.paths import ROOT
+
 PACKAGING = ROOT / "packaging"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 RUN_BUNDLE = IN_CI or os.environ.get("STREAMSCOPE_BUNDLE_TEST") == "1"

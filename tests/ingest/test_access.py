@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
@@ -15,22 +13,10 @@ from websockets.exceptions import InvalidStatus
 
 from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
-from streamscope.ingest.guard import ServerConfigError, ServerSettings, is_loopback
+from streamscope.ingest.guard import ServerConfigError, is_loopback
 from streamscope.ingest.server import IngestServer
-
-SRC = str(Path(__file__).resolve().parents[1] / "src")
-
-
-def serve(body, **settings):
-    async def main():
-        server = IngestServer(Store(), "127.0.0.1", 0, settings=ServerSettings(**settings))
-        await server.start()
-        try:
-            return await asyncio.wait_for(body(server), 30)
-        finally:
-            await server.stop()
-
-    return asyncio.run(main())
+from support.paths import child_env
+from support.server import serve
 
 
 async def status_of(url: str, headers: dict | None = None) -> tuple[int, str]:
@@ -134,7 +120,7 @@ def test_exposed_host_without_token_refuses_to_start_before_binding():
 
 
 def test_cli_refuses_an_exposed_host_without_token():
-    env = {**os.environ, "PYTHONPATH": SRC, "QT_QPA_PLATFORM": "offscreen"}
+    env = child_env()
     env.pop("STREAMSCOPE_TOKEN", None)
     r = subprocess.run(
         [sys.executable, "-m", "streamscope", "--host", "0.0.0.0", "--port", "0"],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llm_stand_in import StandIn
 from streamscope.core.analysis.llm import LLMError, LLMSettings, LLMWorker, chat_url, interpret
 from streamscope.core.analysis.summary import summarize
+from support.llm_stand_in import StandIn
 
 
 @pytest.fixture

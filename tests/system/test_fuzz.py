@@ -23,9 +23,9 @@ from websockets.asyncio.client import connect
 
 from streamscope.core.protocol import BINARY_MAGIC, Limits, encode_binary
 from streamscope.core.store.store import Store, StoreSettings
-from streamscope.ingest.client import StreamClient
 from streamscope.ingest.guard import ServerSettings
 from streamscope.ingest.server import IngestServer
+from support.server import still_serves
 
 LIMITS = Limits(max_frame_bytes=64 * 1024)  # small, so "too big" frames are cheap to send
 BULK_CONNECTIONS = 4
@@ -240,15 +240,6 @@ async def send_all(url: str, frames: list[str | bytes]) -> dict[str, int]:
         await asyncio.wait_for(done, 60)
         reader.cancel()
     return counts
-
-
-async def still_serves(url: str) -> bool:
-    async with StreamClient(url, name="Fine") as c:
-        await c.send_sample("after", 42.0, t=1)
-        reply = await c.request(
-            {"type": "request_historical_data", "stream": "after"}, "historical_data"
-        )
-        return reply["v"] == [42.0]
 
 
 def test_100k_malformed_frames_through_the_real_server():

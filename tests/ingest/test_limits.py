@@ -10,37 +10,12 @@ import orjson
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from conftest import loop_until
 from streamscope.core.protocol import Limits
-from streamscope.core.store.store import Store, StoreSettings
+from streamscope.core.store.store import StoreSettings
 from streamscope.ingest.client import StreamClient
-from streamscope.ingest.guard import ErrorBudget, ServerSettings
-from streamscope.ingest.server import IngestServer
-
-
-def serve(body, store: StoreSettings | None = None, limits: Limits | None = None, **settings):
-    async def main():
-        server = IngestServer(
-            Store(store), "127.0.0.1", 0, limits or Limits(), ServerSettings(**settings)
-        )
-        await server.start()
-        try:
-            return await asyncio.wait_for(body(server), 30)
-        finally:
-            await server.stop()
-
-    return asyncio.run(main())
-
-
-async def history(c: StreamClient, name: str) -> dict:
-    return await c.request({"type": "request_historical_data", "stream": name}, "historical_data")
-
-
-async def still_serves(server: IngestServer) -> bool:
-    """A fresh, well-behaved client is served normally."""
-    async with StreamClient(server.url, name="Fine") as c:
-        await c.send_sample("after", 42.0, t=1)
-        return (await history(c, "after"))["v"] == [42.0]
+from streamscope.ingest.guard import ErrorBudget
+from support.qt import loop_until
+from support.server import history, serve, still_serves
 
 
 def test_frame_size_limit():
@@ -59,7 +34,7 @@ def test_frame_size_limit():
                 code = None
             except ConnectionClosed as e:
                 code = e.rcvd.code if e.rcvd else None
-        return err, small, code, await still_serves(server)
+        return err, small, code, await still_serves(server.url)
 
     err, small, code, served = serve(body, limits=Limits(max_frame_bytes=20_000))
     assert "exceeds the limit of 20000" in err["message"]
@@ -72,7 +47,7 @@ def test_streams_per_session_limit():
             await c.send([{"streamId": f"s{i}", "timestamp": 1, "value": i} for i in range(5)])
             err = await c.receive("error")
             kept = await c.request({"type": "list_streams"}, "streams")
-        return err, kept, await still_serves(server)
+        return err, kept, await still_serves(server.url)
 
     err, kept, served = serve(body, store=StoreSettings(max_streams_per_session=3))
     assert "limit" in err["message"] and len(err["errors"]) == 2
@@ -86,7 +61,7 @@ def test_sessions_kept_limit():
                 await c.send({"type": "hello", "session": f"run{i}", "name": "G"})
                 await c.send_sample("fps", float(i), t=1)
             listed = await c.request({"type": "list_streams"}, "streams")
-        return listed, await still_serves(server)
+        return listed, await still_serves(server.url)
 
     listed, served = serve(body, store=StoreSettings(max_sessions=3))
     names = [s["session_name"] for s in listed["streams"]]
@@ -107,7 +82,7 @@ def test_stream_name_length_and_characters():
             err = await c.receive("error")
             ok = await history(c, "ok/ä β")
             listed = await c.request({"type": "list_streams"}, "streams")
-        return err, ok, listed, await still_serves(server)
+        return err, ok, listed, await still_serves(server.url)
 
     err, ok, listed, served = serve(body, limits=Limits(max_name_length=64))
     assert len(err["errors"]) == 3
@@ -177,7 +152,7 @@ def test_garbage_only_client_is_closed_with_1008_and_a_reason(caplog):
                 code = reason = None
             except ConnectionClosed as e:
                 code, reason = e.rcvd.code, e.rcvd.reason
-        return replies, code, reason, server.closed_for_errors, await still_serves(server)
+        return replies, code, reason, server.closed_for_errors, await still_serves(server.url)
 
     with caplog.at_level(logging.WARNING, "streamscope.ingest.server"):
         replies, code, reason, closed, served = serve(

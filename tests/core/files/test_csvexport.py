@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,12 +15,8 @@ from streamscope.core.files.csvexport import export_recording_csv, merge_rows, w
 from streamscope.core.files.progress import Cancelled
 from streamscope.core.files.recording import Recording, RecordingWriter
 from streamscope.core.store.store import Store
-
-SRC = Path(__file__).resolve().parents[1] / "src"
-
-
-def bits(a) -> np.ndarray:
-    return np.asarray(a, np.float64).view(np.int64)
+from support.data import bits
+from support.paths import child_env
 
 
 def parse(path: Path) -> tuple[list[str], dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]]:
@@ -158,7 +153,7 @@ def test_export_runs_from_the_command_line(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
+        env=child_env(),
     )
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stdout and out.stat().st_size > 0

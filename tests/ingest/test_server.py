@@ -9,29 +9,13 @@ import numpy as np
 import orjson
 from websockets.asyncio.client import connect
 
-from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
-from streamscope.ingest.server import IngestServer
+from support.server import history, serve, until
 
 
-def run(coro_fn):
-    async def main():
-        store = Store()
-        server = IngestServer(store, "127.0.0.1", 0)
-        await server.start()
-        try:
-            await asyncio.wait_for(coro_fn(store, server), 30)
-        finally:
-            await server.stop()
-
-    asyncio.run(main())
-
-
-async def history(client: StreamClient, stream: str, session: str | None = None) -> dict:
-    msg = {"type": "request_historical_data", "stream": stream}
-    if session:
-        msg["session"] = session
-    return await client.request(msg, "historical_data")
+def run(body) -> None:
+    """``body(store, server)`` against a fresh server (most tests here look at the store)."""
+    serve(lambda server: body(server.store, server))
 
 
 def test_initial_configuration_lists_known_streams():
@@ -191,7 +175,7 @@ def test_a_client_reconnecting_with_its_hello_id_continues_its_play_session():
             await c.send_sample("fps", 60, t=0.1)
             await history(c, "fps")  # the sample is stored before the connection drops
             session = c.session
-        await asyncio.wait_for(_until(lambda: not server.connections), 5)
+        await until(lambda: not server.connections, 5)
         (first,) = store.sessions.values()
         assert not first.live
         again = StreamClient(server.url, name="Game")
@@ -202,8 +186,3 @@ def test_a_client_reconnecting_with_its_hello_id_continues_its_play_session():
         assert [s.name for s in store.sessions.values()] == ["Game — Play #1"]
 
     run(body)
-
-
-async def _until(condition) -> None:
-    while not condition():
-        await asyncio.sleep(0.01)

@@ -2,10 +2,7 @@ import numpy as np
 import pytest
 
 from streamscope.core.store.store import Store, StoreError, StoreSettings
-
-
-def arr(*x):
-    return np.array(x, dtype=float)
+from support.data import arr
 
 
 def test_play_sessions_are_numbered_per_product():

@@ -9,11 +9,7 @@ from streamscope.core.series.ringbuffer import MIN_ALLOC, RingBuffer
 from streamscope.core.store.budget import trim_counts
 from streamscope.core.store.store import Store, StoreSettings
 from streamscope.core.store.timecheck import TimeRules, check_times
-
-
-def arr(*x):
-    return np.array(x, dtype=float)
-
+from support.data import arr
 
 # ---------------------------------------------------------------- ring buffer
 

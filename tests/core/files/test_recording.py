@@ -18,15 +18,7 @@ from streamscope.core.files.recording import (
     add_to_store,
 )
 from streamscope.core.store.store import Store, StoreSettings
-
-
-def bits(a: np.ndarray) -> np.ndarray:
-    """Compare floats bit for bit (NaN gaps, -0.0 included)."""
-    return np.ascontiguousarray(a, np.float64).view(np.int64)
-
-
-def same(a, b) -> bool:
-    return np.array_equal(bits(a), bits(b))
+from support.data import same
 
 
 def stored(store: Store) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:

@@ -5,34 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from streamscope.core.store.store import Store
 from streamscope.ui.dnd import STREAM_MIME, streams_from_mime, streams_to_mime
 from streamscope.ui.main_window import MainWindow
+from support.data import drawn, game_store
 
 
 @pytest.fixture
 def store():
-    s = Store()
-    sess = s.open_session("Game", "g1")
     t = np.arange(0, 20, 0.1)
-    s.append(sess.id, "fps", t, 60 + np.sin(t))
-    s.append(sess.id, "memory_usage_mb", t, 400 + t)
-    s.append(sess.id, "score", t, t * 10)
-    return s
+    return game_store(
+        {"fps": (t, 60 + np.sin(t)), "memory_usage_mb": (t, 400 + t), "score": (t, t * 10)}
+    )
 
 
 @pytest.fixture
-def window(qtbot, store):
-    w = MainWindow(store)
-    qtbot.addWidget(w)
-    w.show()
-    w.browser.sync()
-    return w
-
-
-def curve_xy(chart, name):
-    x, y = chart.curves[name].item.getData()
-    return np.asarray(x), np.asarray(y)
+def window(window):
+    """With the stream browser filled."""
+    window.browser.sync()
+    return window
 
 
 def test_drop_on_a_chart_adds_a_curve_via_the_browser_drag_data(window):
@@ -45,7 +35,7 @@ def test_drop_on_a_chart_adds_a_curve_via_the_browser_drag_data(window):
     assert list(chart.curves) == ["fps", "memory_usage_mb"]
     assert chart.handle_drop(mime) == 0  # no duplicate curve
     chart.refresh()
-    x, y = curve_xy(chart, "memory_usage_mb")
+    x, y = drawn(chart, "memory_usage_mb")
     assert len(x) > 0 and np.allclose(y, 400 + x)
 
 
@@ -100,7 +90,7 @@ def test_chart_shows_window_and_follows_latest(window):
     assert chart.refresh()
     x0, x1 = chart.plot.getPlotItem().getViewBox().viewRange()[0]
     assert x1 == pytest.approx(19.9, abs=0.01) and x1 - x0 == pytest.approx(10, abs=0.01)
-    x, _ = curve_xy(chart, "fps")
+    x, _ = drawn(chart, "fps")
     assert x.min() >= 9.8 and x.max() == pytest.approx(19.9)
     assert not chart.refresh()  # nothing changed: nothing drawn
 
@@ -121,11 +111,11 @@ def test_pause_freezes_while_ingest_goes_on(window, store):
     assert chart.state.paused
     store.append("g1", "fps", np.array([25.0]), np.array([1.0]))
     chart.refresh()
-    x, _ = curve_xy(chart, "fps")
+    x, _ = drawn(chart, "fps")
     assert x.max() == pytest.approx(19.9)
     chart.pause_btn.click()
     chart.refresh()
-    assert curve_xy(chart, "fps")[0].max() == pytest.approx(25.0)
+    assert drawn(chart, "fps")[0].max() == pytest.approx(25.0)
 
 
 def test_user_zoom_stops_following(window, store):
@@ -169,7 +159,7 @@ def test_chart_follows_the_newest_session(window, store):
     s2 = store.open_session("Game")
     store.append(s2.id, "fps", np.arange(0, 1, 0.1), np.full(10, 5.0))
     chart.refresh()
-    _, y = curve_xy(chart, "fps")
+    _, y = drawn(chart, "fps")
     assert np.all(y == 5.0)
 
 
@@ -178,7 +168,7 @@ def test_gaps_break_the_line(window, store):
     store.append(s.id, "g", np.arange(5.0), np.array([1, 2, np.nan, 4, 5.0]))
     chart = window.new_chart(["g"])
     chart.refresh()
-    _, y = curve_xy(chart, "g")
+    _, y = drawn(chart, "g")
     assert np.isnan(y).sum() == 1
     assert "gap" in chart.values_at(2.5)
 
@@ -189,7 +179,7 @@ def test_plot_option_charts_wait_for_their_streams(window, store):
     s = store.open_session("Late")
     store.append(s.id, "not_yet", np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     assert chart.refresh()
-    assert curve_xy(chart, "not_yet")[1].tolist() == [3.0, 4.0]
+    assert drawn(chart, "not_yet")[1].tolist() == [3.0, 4.0]
 
 
 def test_status_bar(window, store):
@@ -215,7 +205,7 @@ def test_two_play_sessions_chart_follows_second_and_ghosts_first(window, store):
     assert curve.ghost is not None and curve.ghost_stream.session_id == "g1"
     gx, gy = (np.asarray(a) for a in curve.ghost.getData())
     assert len(gx) > 0 and np.allclose(gy, 60 + np.sin(gx))  # the first session's values
-    _, y = curve_xy(chart, "fps")
+    _, y = drawn(chart, "fps")
     assert np.all(y == 30.0)
     assert curve.ghost.opts["pen"].color().alpha() < 255
     chart.ghost_btn.click()

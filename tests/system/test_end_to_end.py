@@ -8,18 +8,12 @@ import json
 import numpy as np
 from websockets.asyncio.client import connect
 
-from conftest import loop_until
-from streamscope.app import AppOptions, StreamScope
-
-
-def start(qloop, **kw) -> StreamScope:
-    scope = StreamScope(AppOptions(port=0, **kw))
-    qloop.run_until_complete(scope.start())
-    return scope
+from support.app import start_app
+from support.qt import loop_until
 
 
 def test_unity_packets_come_back_exactly_and_are_drawn(qtbot, qloop):
-    scope = start(qloop, plots=[["fps"]])
+    scope = start_app(qloop, plots=[["fps"]])
     qtbot.addWidget(scope.window)
     chart = scope.window.charts[0]
     values = [59.9, 60.125, 58.7, 61.25, 0.1 + 0.2]
@@ -53,7 +47,7 @@ def test_unity_packets_come_back_exactly_and_are_drawn(qtbot, qloop):
 
 
 def test_demo_streams_arrive_over_the_real_socket(qtbot, qloop):
-    scope = start(qloop, demo=True, plots=[["fps", "sine_1khz"]])
+    scope = start_app(qloop, demo=True, plots=[["fps", "sine_1khz"]])
     qtbot.addWidget(scope.window)
     expected = {
         "fps", "memory_usage_mb", "player_position_x", "player_position_z",

@@ -4,82 +4,26 @@ data flows. Each must end cleanly: server closed, nothing valid lost, exit code 
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import re
 import signal
-import struct
 import subprocess
 import sys
 import time
-from pathlib import Path
+from functools import partial
 
 import orjson
 import pytest
 
-from conftest import loop_until
-from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
-from streamscope.ingest.guard import ServerSettings
-from streamscope.ingest.server import IngestServer
+from support import server as support_server
+from support.frames import raw_connect, ws_frame
+from support.paths import child_env
+from support.qt import loop_until
+from support.server import history, until
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
-ENV = {**os.environ, "PYTHONPATH": SRC, "QT_QPA_PLATFORM": "offscreen"}
-
-
-# ---------------------------------------------------------------- a raw WebSocket client
-
-
-async def raw_connect(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A client by hand, to do what no library does: stop mid-frame, never read."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        (
-            f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    head = await reader.readuntil(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 101"), head
-    return reader, writer
-
-
-def ws_frame(payload: bytes, opcode: int = 1) -> bytes:
-    """One masked client frame (mask of zeros: the payload goes out as is)."""
-    n = len(payload)
-    if n < 126:
-        head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-    elif n < 65536:
-        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-    else:
-        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    return head + b"\0\0\0\0" + payload
-
-
-def serve(body, **settings):
-    async def main():
-        server = IngestServer(Store(), "127.0.0.1", 0, settings=ServerSettings(**settings))
-        await server.start()
-        try:
-            return await asyncio.wait_for(body(server), 60)
-        finally:
-            started = time.monotonic()
-            await server.stop()
-            assert time.monotonic() - started < 10, "stopping the server hung"
-
-    return asyncio.run(main())
-
-
-async def wait_for(cond, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not cond():
-            await asyncio.sleep(0.01)
-
-
-async def history(c: StreamClient, name: str) -> dict:
-    return await c.request({"type": "request_historical_data", "stream": name}, "historical_data")
+# A fault may hang a shutdown: each body gets 60 s, and stopping the server must take < 10 s.
+serve = partial(support_server.serve, timeout=60.0, stop_within=10.0)
 
 
 # ---------------------------------------------------------------- connection faults
@@ -93,9 +37,9 @@ def test_client_vanishing_mid_frame_keeps_earlier_frames():
         half = ws_frame(orjson.dumps({"type": "series", "stream": "x", "t": [4], "v": [7]}))
         writer.write(ws_frame(whole) + half[: len(half) // 2])
         await writer.drain()
-        await wait_for(lambda: server.frames_in == 1)
+        await until(lambda: server.frames_in == 1)
         writer.transport.abort()  # gone, no close frame, half a frame in flight
-        await wait_for(lambda: not server.connections)
+        await until(lambda: not server.connections)
         (session,) = server.store.sessions.values()
         async with StreamClient(server.url) as c:
             await c.send_sample("y", 1.0, t=1)
@@ -124,7 +68,7 @@ def test_client_that_never_reads_is_cut_off_and_others_are_served():
             await c.send_sample("ok", 1.0, t=1)
             assert (await history(c, "ok"))["v"] == [1.0]
             latency = time.monotonic() - started
-        await wait_for(lambda: len(server.connections) == 0, 20)
+        await until(lambda: len(server.connections) == 0, 20)
         writer.close()
         return latency, server.cut_off
 
@@ -164,8 +108,8 @@ def test_twenty_clients_connecting_and_leaving_in_a_loop():
         got = []
         for round_ in range(15):
             got += await asyncio.gather(*(client(server, round_, i) for i in range(20)))
-        await wait_for(lambda: not server.connections)
-        await wait_for(lambda: len(asyncio.all_tasks()) <= baseline, 10)
+        await until(lambda: not server.connections)
+        await until(lambda: len(asyncio.all_tasks()) <= baseline, 10)
         sessions = list(server.store.sessions.values())
         async with StreamClient(server.url) as c:
             await c.send_sample("after", 2.0, t=1)
@@ -196,7 +140,7 @@ def start_loadgen(url: str, seconds: float = 60) -> subprocess.Popen:
             "--seconds",
             str(seconds),
         ],
-        env=ENV,
+        env=child_env(),
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -266,7 +210,7 @@ async def stored_at_least(url: str, n: int) -> None:
 def test_app_process_exits_0_on_signal_while_data_flows(sig):
     app = subprocess.Popen(
         [sys.executable, "-m", "streamscope", "--port", "0", "--plot", "load/s0,load/s1"],
-        env=ENV,
+        env=child_env(),
         stderr=subprocess.PIPE,
         text=True,
     )

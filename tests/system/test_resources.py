@@ -11,8 +11,8 @@ import pytest
 
 from streamscope import resources
 from streamscope.resources import ResourceNotFound, icon_paths, resource_path
+from support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SIZES = [16, 24, 32, 48, 64, 128, 256, 512]
 
 

@@ -19,32 +19,24 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QPushButton
 
 from streamscope.core.files.userdirs import Settings, safe_name, stamped_name
-from streamscope.core.store.store import Store
 from streamscope.ui import export
-from streamscope.ui.main_window import MainWindow
 from streamscope.ui.progress import BackgroundTask
-
-SRC = Path(__file__).resolve().parents[1] / "src"
+from support.data import game_store
+from support.paths import child_env
 
 
 @pytest.fixture
 def store():
-    s = Store()
-    sess = s.open_session("Game")
     t = np.arange(0, 20, 0.01)
-    s.append(sess.id, "low", t, np.sin(t))
-    s.append(sess.id, "high", t, np.cos(t) + 2)
-    s.append(sess.id, "fps", t[::10], 60 + t[::10])
-    return s
+    streams = {"low": (t, np.sin(t)), "high": (t, np.cos(t) + 2), "fps": (t[::10], 60 + t[::10])}
+    return game_store(streams, session_id=None)
 
 
 @pytest.fixture
-def window(qtbot, store):
-    w = MainWindow(store)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def window(window, qtbot):
+    """Exposed before a test grabs it."""
+    qtbot.waitExposed(window)
+    return window
 
 
 def band_chart(window, qtbot):
@@ -231,11 +223,7 @@ def test_background_task_reports_and_cancels(window, qtbot):
 def test_scripted_snapshot_from_the_command_line(tmp_path):
     """`streamscope --snapshot` offscreen, as CI or a user's script runs it."""
     out = tmp_path / "shots" / "window.png"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(SRC),
-        "QT_QPA_PLATFORM": "offscreen",
-    }
+    env = child_env()
     result = subprocess.run(
         [
             sys.executable,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +13,8 @@ import pytest
 from streamscope import selftest
 from streamscope.core.store.store import Store
 from streamscope.selftest import SelfTestFailure, check_curves, curve_coverage
+from support.paths import ROOT, child_env
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULT = re.compile(
     r"^StreamScope \S+ self-test passed: 6012 samples in 3 streams over ws://127\.0\.0\.1:\d+, "
     r"read back exactly; \d+ frames? drawn; PNG \d+x\d+ shows 2 curves; icon 8 sizes; "
@@ -25,15 +23,9 @@ RESULT = re.compile(
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "src"),
-        "QT_QPA_PLATFORM": "offscreen",
-        **(env or {}),
-    }
     return subprocess.run(
         [sys.executable, "-m", "streamscope", *args],
-        env=env,
+        env=child_env(**(env or {})),
         capture_output=True,
         text=True,
         timeout=120,
@@ -79,7 +71,7 @@ sys.meta_path.insert(0, Block())
 from streamscope.cli import main
 raise SystemExit(main(["--self-test"]))
 """
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "QT_QPA_PLATFORM": "offscreen"}
+    env = child_env()
     proc = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
@@ -101,7 +93,7 @@ from streamscope import selftest
 from streamscope.cli import main
 raise SystemExit(main(["--self-test"]))
 """
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "QT_QPA_PLATFORM": "offscreen"}
+    env = child_env()
     return subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )

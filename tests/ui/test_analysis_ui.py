@@ -7,32 +7,21 @@ import json
 import numpy as np
 import pytest
 
-from llm_stand_in import StandIn
 from streamscope.core.analysis.align import align_xy
 from streamscope.core.analysis.derived import DerivedSpec
 from streamscope.core.analysis.llm import LLMSettings
-from streamscope.core.store.store import Store
 from streamscope.ui import chart_overlays, summary_dock, tiles_dock
 from streamscope.ui.dnd import streams_to_mime
 from streamscope.ui.main_window import MainWindow
+from support.llm_stand_in import StandIn
 
 
-@pytest.fixture
-def store():
-    s = Store()
-    s.open_session("Game", "g1")
-    return s
-
-
-@pytest.fixture
-def window(qtbot, store, monkeypatch):
-    monkeypatch.setattr(tiles_dock, "REFRESH_S", 0.0)  # no throttling between test frames
+@pytest.fixture(autouse=True)
+def _unthrottled(monkeypatch):
+    """No throttling between test frames (autouse: in place before the window is made)."""
+    monkeypatch.setattr(tiles_dock, "REFRESH_S", 0.0)
     monkeypatch.setattr(summary_dock, "REFRESH_S", 0.0)
     monkeypatch.setattr(chart_overlays, "MARKS_INTERVAL_S", 0.0)
-    w = MainWindow(store)
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def feed(store, name, t, v, session="g1"):

@@ -3,21 +3,20 @@ prints every section with figures. No thresholds: timings depend on the machine.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+from support.paths import child_env
+
 NUMBER = r"\d[\d,]*(?:\.\d+)?"
 
 
 def test_quick_bench_prints_every_section(tmp_path):
     out_json = tmp_path / "bench.json"
-    env = {**os.environ, "PYTHONPATH": SRC, "QT_QPA_PLATFORM": "offscreen"}
+    env = child_env()
     proc = subprocess.run(
         [sys.executable, "-m", "streamscope", "bench", "--quick", "--json", str(out_json)],
         env=env,
@@ -44,7 +43,7 @@ def test_quick_bench_prints_every_section(tmp_path):
 
 
 def test_only_rejects_an_unknown_section():
-    env = {**os.environ, "PYTHONPATH": SRC, "QT_QPA_PLATFORM": "offscreen"}
+    env = child_env()
     proc = subprocess.run(
         [sys.executable, "-m", "streamscope", "bench", "--only", "render,paint"],
         env=env,

@@ -6,17 +6,14 @@ import asyncio
 
 import numpy as np
 
-from conftest import loop_until
 from streamscope.app import AppOptions, StreamScope
 from streamscope.core.files.recording import Recording
 from streamscope.core.files.userdirs import recordings_dir
 from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
 from streamscope.ui.main_window import MainWindow
-
-
-def bits(a) -> np.ndarray:
-    return np.asarray(a, np.float64).view(np.int64)
+from support.data import bits
+from support.qt import loop_until
 
 
 def test_record_toggle_writes_to_the_recordings_folder(qtbot):

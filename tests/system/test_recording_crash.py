@@ -17,15 +17,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from streamscope.core.files.recording import Recording
 from streamscope.ingest.client import StreamClient
+from support.paths import child_env
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 BATCH = 500
 RATE_HZ = 50_000  # samples per second, paced: well below what forces an early flush
 FEED_SECONDS = 3.0
@@ -71,7 +70,7 @@ async def feed(url: str) -> list[tuple[np.ndarray, np.ndarray, float]]:
 
 def test_sigkill_mid_recording_keeps_all_but_the_last_second(tmp_path):
     rec_dir = tmp_path / "rec"
-    env = {**os.environ, "PYTHONPATH": str(SRC), "QT_QPA_PLATFORM": "offscreen"}
+    env = child_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamscope", "--port", "0", "--record", str(rec_dir)],
         stdout=subprocess.DEVNULL,

@@ -9,8 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from conftest import loop_until
-from streamscope.app import AppOptions, StreamScope
 from streamscope.core.files.layout import (
     LAYOUT_VERSION,
     ChartLayout,
@@ -22,6 +20,9 @@ from streamscope.core.files.layout import (
 from streamscope.core.files.userdirs import last_layout_path
 from streamscope.core.store.store import Store
 from streamscope.ui.main_window import MainWindow
+from support.app import start_app
+from support.data import game_store
+from support.qt import loop_until
 
 # ---------------------------------------------------------------- the format
 
@@ -95,12 +96,9 @@ def test_duplicate_ids_are_made_unique():
 
 @pytest.fixture
 def store():
-    s = Store()
-    sess = s.open_session("Game")
     t = np.arange(0, 20, 0.1)
-    for name in ("fps", "memory", "score", "draw_calls"):
-        s.append(sess.id, name, t, np.sin(t) + len(name))
-    return s
+    names = ("fps", "memory", "score", "draw_calls")
+    return game_store({name: (t, np.sin(t) + len(name)) for name in names}, session_id=None)
 
 
 def make_window(qtbot, store) -> MainWindow:
@@ -218,19 +216,13 @@ def test_corrupt_layout_gives_the_default_layout_and_a_visible_message(qtbot, st
     assert "not valid JSON" in window.statusBar().currentMessage()
 
 
-def start(qloop, **kw) -> StreamScope:
-    scope = StreamScope(AppOptions(port=0, **kw))
-    qloop.run_until_complete(scope.start())
-    return scope
-
-
 def test_last_layout_is_restored_on_start_and_layout_option_wins(qtbot, qloop, tmp_path):
-    scope = start(qloop, plots=[["fps"], ["memory"]])
+    scope = start_app(qloop, plots=[["fps"], ["memory"]])
     qtbot.addWidget(scope.window)
     qloop.run_until_complete(scope.stop())  # quitting remembers the layout
     assert last_layout_path().is_file()
 
-    again = start(qloop)  # no --plot, no --layout: the last layout
+    again = start_app(qloop)  # no --plot, no --layout: the last layout
     qtbot.addWidget(again.window)
     try:
         assert [list(c.curves) for c in again.window.charts] == [["fps"], ["memory"]]
@@ -239,7 +231,7 @@ def test_last_layout_is_restored_on_start_and_layout_option_wins(qtbot, qloop, t
 
     other = tmp_path / "other.json"
     other.write_bytes(dump_layout(Layout([ChartLayout("chart-1", "S", ["score"])])))
-    chosen = start(qloop, layout=str(other))
+    chosen = start_app(qloop, layout=str(other))
     qtbot.addWidget(chosen.window)
     try:
         assert [list(c.curves) for c in chosen.window.charts] == [["score"]]
@@ -250,7 +242,7 @@ def test_last_layout_is_restored_on_start_and_layout_option_wins(qtbot, qloop, t
 def test_newer_layout_on_start_is_reported_and_the_app_runs(qtbot, qloop, tmp_path):
     newer = tmp_path / "newer.json"
     newer.write_text(json.dumps({"version": 99, "charts": [{"streams": ["x"]}]}))
-    scope = start(qloop, layout=str(newer), demo=True)
+    scope = start_app(qloop, layout=str(newer), demo=True)
     qtbot.addWidget(scope.window)
     try:
         assert scope.window.charts == []
@@ -307,14 +299,14 @@ def test_render_mode_override_survives_a_layout_round_trip(qtbot, store, tmp_pat
 
 
 def test_a_first_demo_run_charts_the_demo_streams_and_a_plain_start_shows_none(qtbot, qloop):
-    plain = start(qloop)  # no last layout, no --demo: the empty chart area and its hint
+    plain = start_app(qloop)  # no last layout, no --demo: the empty chart area and its hint
     qtbot.addWidget(plain.window)
     empty = plain.window.charts == [] and not plain.window.analysis.xy_docks
     qloop.run_until_complete(plain.stop())
     assert empty
     last_layout_path().unlink()  # as on a first run
 
-    scope = start(qloop, demo=True)
+    scope = start_app(qloop, demo=True)
     qtbot.addWidget(scope.window)
     try:
         charts = scope.window.charts
