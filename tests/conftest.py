@@ -18,6 +18,14 @@ import pytest
 from support.data import game_store
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything alive after collection (modules, test items, parametrisations) out of
+    the collector's sight. The per-test ``gc.collect()`` below then walks only what tests
+    made since: it took ~0.1 s a test with all of it (40 s of a fast run), now a fraction."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def _qt_garbage_goes_on_the_main_thread():
     """Collect each test's garbage here, on the GUI thread. Left to the automatic collector,

@@ -8,8 +8,11 @@ import subprocess
 import sys
 
 import orjson
+import pytest
 
 from support.paths import child_env
+
+pytestmark = pytest.mark.slow  # the quick bench still takes most of a minute
 
 NUMBER = r"\d[\d,]*(?:\.\d+)?"
 

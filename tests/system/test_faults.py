@@ -206,6 +206,7 @@ async def stored_at_least(url: str, n: int) -> None:
             await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow  # the whole app and a load generator in child processes
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_app_process_exits_0_on_signal_while_data_flows(sig):
     app = subprocess.Popen(

@@ -13,12 +13,15 @@ import subprocess
 import sys
 
 import orjson
+import pytest
 
 from streamscope.app import AppOptions, StreamScope
 from streamscope.bench.soak import rss_mb
 from streamscope.ui.frame_monitor import FrameMonitor
 from support.paths import child_env
 from support.qt import loop_until
+
+pytestmark = pytest.mark.slow  # 20 s of flood, and more under load
 
 CLIENTS = 10
 SECONDS = float(os.environ.get("STREAMSCOPE_FLOOD_SECONDS", "20"))

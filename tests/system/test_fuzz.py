@@ -242,6 +242,7 @@ async def send_all(url: str, frames: list[str | bytes]) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow
 def test_100k_malformed_frames_through_the_real_server():
     async def main():
         server = make_server()
@@ -306,6 +307,7 @@ _frames = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,

@@ -217,6 +217,7 @@ def test_install_desktop_entry_says_what_is_missing(tmp_path):
 # ------------------------------------------------------------ the bundle itself
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not RUN_BUNDLE,
     reason="builds the PyInstaller bundle (~1 min); CI runs it, or set STREAMSCOPE_BUNDLE_TEST=1",

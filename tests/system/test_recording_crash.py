@@ -30,7 +30,10 @@ RATE_HZ = 50_000  # samples per second, paced: well below what forces an early f
 FEED_SECONDS = 3.0
 GRACE = 1.0  # what a crash may lose
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
+    pytest.mark.slow,  # the whole app in a child process, fed for seconds, then killed
+]
 
 
 def wait_for(pattern: str, fd: int, deadline: float, seen: bytearray) -> re.Match:

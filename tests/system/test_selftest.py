@@ -36,6 +36,7 @@ def only_harmless(stderr: str) -> list[str]:
     return [ln for ln in stderr.splitlines() if ln.strip() and "propagateSizeHints" not in ln]
 
 
+@pytest.mark.slow
 def test_self_test_passes_and_prints_one_line(tmp_path):
     png = tmp_path / "out" / "selftest.png"
     proc = run_cli("--self-test", "--self-test-png", str(png))
@@ -46,6 +47,7 @@ def test_self_test_passes_and_prints_one_line(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_self_test_measures_from_the_launcher_time_when_given():
     launched = time.time()
     proc = run_cli("--self-test", env={selftest.LAUNCHED_AT_ENV: repr(launched)})
@@ -55,6 +57,7 @@ def test_self_test_measures_from_the_launcher_time_when_given():
     assert 0 < float(m["s"]) < time.time() - launched
 
 
+@pytest.mark.slow
 def test_self_test_with_the_excluded_modules_blocked():
     """What bundle_filter leaves out of the bundle must not be needed: block those imports
     (as the bundle lacks them) and run the whole self-test."""
@@ -99,12 +102,14 @@ raise SystemExit(main(["--self-test"]))
     )
 
 
+@pytest.mark.slow
 def test_a_missing_icon_fails_with_a_reason():
     proc = run_patched("from streamscope.ui import appicon\nappicon.icon_paths = lambda: []")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "self-test FAILED: the app icon is missing" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_chart_that_never_draws_times_out_naming_the_step():
     proc = run_patched(
         "from streamscope.ui.chart_dock import ChartDock\n"

@@ -6,6 +6,7 @@ import gc
 import sys
 
 import numpy as np
+import pytest
 
 from streamscope.core.store.store import Store
 from streamscope.ui.main_window import MainWindow
@@ -13,6 +14,7 @@ from streamscope.ui.main_window import MainWindow
 FRAMES = 3000
 
 
+@pytest.mark.slow  # 3000 frames: 10-25 s
 def test_drawing_thousands_of_frames_keeps_none_alive(qtbot):
     store = Store()
     session = store.open_session("Game")

@@ -220,6 +220,7 @@ def test_background_task_reports_and_cancels(window, qtbot):
     assert errors == ["disk full"]
 
 
+@pytest.mark.slow  # the whole app in a child process
 def test_scripted_snapshot_from_the_command_line(tmp_path):
     """`streamscope --snapshot` offscreen, as CI or a user's script runs it."""
     out = tmp_path / "shots" / "window.png"
