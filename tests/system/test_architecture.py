@@ -4,7 +4,7 @@ import shutil
 import subprocess
 import sys
 
-from support.paths import ROOT
+from support.paths import ROOT, assert_imports_without_qt
 
 
 def test_import_contracts_hold():
@@ -16,10 +16,8 @@ def test_import_contracts_hold():
 
 
 def test_core_imports_without_qt():
-    code = (
-        "import sys; import streamscope.core.store.store, streamscope.core.protocol, "
-        "streamscope.core.series.plotdata; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'qasync')]; "
-        "assert not bad, bad"
+    assert_imports_without_qt(
+        "streamscope.core.store.store",
+        "streamscope.core.protocol",
+        "streamscope.core.series.plotdata",
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

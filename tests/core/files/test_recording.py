@@ -19,6 +19,7 @@ from streamscope.core.files.recording import (
 )
 from streamscope.core.store.store import Store, StoreSettings
 from support.data import same
+from support.paths import assert_imports_without_qt
 
 
 def stored(store: Store) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
@@ -239,13 +240,10 @@ def test_a_write_failure_is_reported_not_raised_into_ingest(tmp_path, monkeypatc
 
 
 def test_recording_csv_and_layout_modules_stay_free_of_qt():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; import streamscope.core.files.recording, streamscope.core.files.csvexport, "
-        "streamscope.core.files.layout, streamscope.core.files.userdirs, streamscope.cli.export; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'qasync')]; "
-        "assert not bad, bad"
+    assert_imports_without_qt(
+        "streamscope.core.files.recording",
+        "streamscope.core.files.csvexport",
+        "streamscope.core.files.layout",
+        "streamscope.core.files.userdirs",
+        "streamscope.cli.export",
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
