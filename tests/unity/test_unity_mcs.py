@@ -444,6 +444,7 @@ def test_every_package_asset_has_a_meta_file() -> None:
 # ------------------------------------------------------------------ compilation
 
 
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
 def test_core_and_harness_compile_and_selftest(harness_exe: Path) -> None:
     """(1) Core compiles alone (no engine references) and with the harness; offline self-test."""
     _, mono = _require_mono()
@@ -457,6 +458,7 @@ def test_core_and_harness_compile_and_selftest(harness_exe: Path) -> None:
     assert proc.returncode == 0 and "SELFTEST ok" in proc.stdout, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
 def test_unity_and_editor_compile_against_stubs(build_dir: Path, core_dll: Path) -> None:
     """(2) Runtime/Unity, Editor and the sample type-check against the stub Unity API.
 
@@ -509,6 +511,7 @@ def test_unity_and_editor_compile_against_stubs(build_dir: Path, core_dll: Path)
 # ------------------------------------------------------------------ networked behaviour
 
 
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
 def test_values_arrive_exactly_and_in_order(harness_exe: Path, server_cls: type) -> None:
     """(3) Every value arrives bit-exact (R formatting) and in order, in the batch form."""
 
@@ -542,6 +545,7 @@ def _session_ended(server: Any, session: str) -> bool:
     return bool(conns) and conns[-1]["frames"][-1] == {"type": "bye"}
 
 
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
 def test_reconnect_delivers_queue_and_counts_drops(harness_exe: Path, server_cls: type) -> None:
     """(4) The app goes away and comes back: queued samples arrive, only queue drops are lost."""
 
@@ -604,6 +608,7 @@ async def _command(server: Any, session: str, message: dict) -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
 def test_stop_streaming_pauses_one_metric(harness_exe: Path, server_cls: type) -> None:
     """(5) stop_streaming drops that metric at the source; others go on; start resumes it."""
 
@@ -647,6 +652,7 @@ def test_stop_streaming_pauses_one_metric(harness_exe: Path, server_cls: type) -
     run(main())
 
 
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
 def test_request_historical_data_is_answered(harness_exe: Path, server_cls: type) -> None:
     """The app asks for a metric's recent values; the client answers from its local ring.
 
@@ -682,6 +688,7 @@ def test_request_historical_data_is_answered(harness_exe: Path, server_cls: type
     run(main())
 
 
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
 def test_german_culture_still_sends_invariant_numbers(harness_exe: Path, server_cls: type) -> None:
     """(6) Under de-DE (environment and CultureInfo) 3.5 still arrives as 3.5."""
     env = dict(os.environ, LANG="de_DE.UTF-8", LC_ALL="de_DE.UTF-8", LC_NUMERIC="de_DE.UTF-8")
@@ -708,6 +715,7 @@ def test_german_culture_still_sends_invariant_numbers(harness_exe: Path, server_
     run(main())
 
 
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
 def test_nan_and_infinity_arrive_as_gaps(harness_exe: Path, server_cls: type) -> None:
     """(7) NaN and +-Infinity are written as null, which the app stores as a gap."""
 

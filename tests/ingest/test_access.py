@@ -1,0 +1,147 @@
+"""Who may connect: browser pages (Origin), tokens, exposure beyond loopback, client count."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from streamscope.core.store.store import Store
+from streamscope.ingest.client import StreamClient
+from streamscope.ingest.guard import ServerConfigError, is_loopback
+from streamscope.ingest.server import IngestServer
+from support.paths import child_env
+from support.server import serve
+
+
+async def status_of(url: str, headers: dict | None = None) -> tuple[int, str]:
+    """The HTTP status a connection attempt gets (101 = accepted) and the body."""
+    try:
+        async with connect(url, additional_headers=headers or {}) as ws:
+            await ws.recv()  # initial_configuration: really served
+            return 101, ""
+    except InvalidStatus as e:
+        return e.response.status_code, e.response.body.decode()
+
+
+def test_browser_pages_are_refused_with_403_and_logged(caplog):
+    async def body(server):
+        evil = await status_of(server.url, {"Origin": "https://evil.example"})
+        local_page = await status_of(server.url, {"Origin": "http://localhost:3000"})
+        no_origin = await status_of(server.url)  # Unity, scripts: no Origin header
+        return evil, local_page, no_origin, dict(server.rejected), len(server.store.sessions)
+
+    with caplog.at_level(logging.WARNING, "streamscope.ingest.server"):
+        evil, local_page, no_origin, rejected, sessions = serve(body)
+    assert evil[0] == 403 and "--allow-origin https://evil.example" in evil[1]
+    assert local_page[0] == 403  # even a page served from localhost: it is still a web page
+    assert no_origin[0] == 101
+    assert rejected == {403: 2} and sessions == 0
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 2 and all("HTTP 403" in m for m in refusals)
+
+
+def test_allowed_origins_may_connect():
+    async def body(server):
+        return (
+            await status_of(server.url, {"Origin": "http://localhost:3000"}),
+            await status_of(server.url, {"Origin": "http://localhost:3001"}),
+        )
+
+    ok, other = serve(body, allowed_origins=("http://localhost:3000",))
+    assert ok[0] == 101 and other[0] == 403
+
+
+def test_token_is_required_by_header_or_query(caplog):
+    async def body(server):
+        base = server.url
+        got = {
+            "none": await status_of(base),
+            "wrong": await status_of(base, {"Authorization": "Bearer nope"}),
+            "header": await status_of(base, {"Authorization": "Bearer s3cret"}),
+            "query": await status_of(base + "/?token=s3cret"),
+            "wrong query": await status_of(base + "/?token=s3cre"),
+        }
+        async with StreamClient(base + "/?token=s3cret", name="G") as c:
+            await c.send_sample("x", 1.0, t=1)
+            reply = await c.request(
+                {"type": "request_historical_data", "stream": "x"}, "historical_data"
+            )
+        return got, reply
+
+    with caplog.at_level(logging.WARNING, "streamscope.ingest.server"):
+        got, reply = serve(body, token="s3cret")
+    assert {k: v[0] for k, v in got.items()} == {
+        "none": 401, "wrong": 401, "header": 101, "query": 101, "wrong query": 401,
+    }  # fmt: skip
+    assert "Authorization: Bearer" in got["none"][1]
+    assert reply["type"] == "historical_data" and reply["v"] == [1.0]
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert logged.count("HTTP 401") == 3 and "s3cret" not in logged
+
+
+def test_too_many_clients_get_503_and_the_others_are_served():
+    async def body(server):
+        async with StreamClient(server.url) as a, StreamClient(server.url) as b:
+            third = await status_of(server.url)
+            await a.send_sample("x", 1.0, t=1)
+            await b.send_sample("y", 2.0, t=1)
+            reply = await a.request({"type": "list_streams"}, "streams")
+        return third, reply
+
+    third, reply = serve(body, max_connections=2)
+    assert third[0] == 503 and "Too many clients" in third[1]
+    assert {s["name"] for s in reply["streams"]} >= {"x"}
+
+
+@pytest.mark.parametrize(
+    "host,loop",
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.1.2.3", True),
+     ("0.0.0.0", False), ("", False), ("::", False), ("192.168.1.5", False),
+     ("myhost.lan", False)],
+)  # fmt: skip
+def test_is_loopback(host, loop):
+    assert is_loopback(host) is loop
+
+
+def test_exposed_host_without_token_refuses_to_start_before_binding():
+    async def main():
+        server = IngestServer(Store(), "0.0.0.0", 0)
+        with pytest.raises(ServerConfigError, match="--token"):
+            await server.start()
+        assert server._server is None  # nothing was bound
+
+    asyncio.run(main())
+
+
+def test_cli_refuses_an_exposed_host_without_token():
+    env = child_env()
+    env.pop("STREAMSCOPE_TOKEN", None)
+    r = subprocess.run(
+        [sys.executable, "-m", "streamscope", "--host", "0.0.0.0", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert "--token" in r.stderr and "127.0.0.1" in r.stderr
+
+
+def test_status_bar_warns_when_exposed(qtbot, qloop):
+    from streamscope.app import AppOptions, StreamScope
+
+    # Not started: the label is decided by the options, and no port is opened on the network.
+    exposed = StreamScope(AppOptions(host="0.0.0.0", port=0, token="t"))
+    local = StreamScope(AppOptions(port=0))
+    for scope in (exposed, local):
+        qtbot.addWidget(scope.window)
+    label = exposed.window.health.exposed
+    assert not label.isHidden() and "Exposed" in label.text() and "0.0.0.0" in label.text()
+    assert "token required" in label.text() and "127.0.0.1" in label.toolTip()
+    assert local.window.health.exposed.isHidden()

@@ -1,0 +1,211 @@
+"""Each limit through the real server: it triggers, it is reported, and the server goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import numpy as np
+import orjson
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from streamscope.core.protocol import Limits
+from streamscope.core.store.store import StoreSettings
+from streamscope.ingest.client import StreamClient
+from streamscope.ingest.guard import ErrorBudget
+from support.qt import loop_until
+from support.server import history, serve, still_serves
+
+
+def test_frame_size_limit():
+    async def body(server):
+        async with StreamClient(server.url) as c:
+            await c.send_series("big", np.arange(2000.0), np.arange(2000.0))
+            err = await c.receive("error")
+            await c.send_sample("small", 1.0, t=0)
+            small = await history(c, "small")
+        # far past the limit: websockets refuses to buffer it and closes with 1009
+        async with connect(server.url, max_size=None) as ws:
+            await ws.recv()
+            await ws.send("[" + "1," * 40_000 + "1]")
+            try:
+                await asyncio.wait_for(ws.recv(), 10)
+                code = None
+            except ConnectionClosed as e:
+                code = e.rcvd.code if e.rcvd else None
+        return err, small, code, await still_serves(server.url)
+
+    err, small, code, served = serve(body, limits=Limits(max_frame_bytes=20_000))
+    assert "exceeds the limit of 20000" in err["message"]
+    assert small["v"] == [1.0] and code == 1009 and served
+
+
+def test_streams_per_session_limit():
+    async def body(server):
+        async with StreamClient(server.url, name="G") as c:
+            await c.send([{"streamId": f"s{i}", "timestamp": 1, "value": i} for i in range(5)])
+            err = await c.receive("error")
+            kept = await c.request({"type": "list_streams"}, "streams")
+        return err, kept, await still_serves(server.url)
+
+    err, kept, served = serve(body, store=StoreSettings(max_streams_per_session=3))
+    assert "limit" in err["message"] and len(err["errors"]) == 2
+    assert sorted(s["name"] for s in kept["streams"]) == ["s0", "s1", "s2"] and served
+
+
+def test_sessions_kept_limit():
+    async def body(server):
+        async with StreamClient(server.url) as c:
+            for i in range(6):
+                await c.send({"type": "hello", "session": f"run{i}", "name": "G"})
+                await c.send_sample("fps", float(i), t=1)
+            listed = await c.request({"type": "list_streams"}, "streams")
+        return listed, await still_serves(server.url)
+
+    listed, served = serve(body, store=StoreSettings(max_sessions=3))
+    names = [s["session_name"] for s in listed["streams"]]
+    assert names == ["G — Play #4", "G — Play #5", "G — Play #6"] and served
+
+
+def test_stream_name_length_and_characters():
+    async def body(server):
+        async with StreamClient(server.url) as c:
+            await c.send(
+                [
+                    {"streamId": "x" * 65, "timestamp": 1, "value": 1},
+                    {"streamId": "bad\x00name", "timestamp": 1, "value": 1},
+                    {"streamId": "bell\x07", "timestamp": 1, "value": 1},
+                    {"streamId": "ok/ä β", "timestamp": 1, "value": 1},
+                ]
+            )
+            err = await c.receive("error")
+            ok = await history(c, "ok/ä β")
+            listed = await c.request({"type": "list_streams"}, "streams")
+        return err, ok, listed, await still_serves(server.url)
+
+    err, ok, listed, served = serve(body, limits=Limits(max_name_length=64))
+    assert len(err["errors"]) == 3
+    assert "longer than 64" in err["errors"][0] and "control characters" in err["errors"][1]
+    assert ok["v"] == [1.0] and [s["name"] for s in listed["streams"]] == ["ok/ä β"]
+    assert served
+
+
+def test_hello_fields_are_checked_too():
+    async def body(server):
+        async with StreamClient(server.url) as c:
+            await c.send({"type": "hello", "session": "s" * 500, "name": "Game\x1b[31m"})
+            await c.send_sample("x", 1.0, t=1)
+            err = await c.receive("error")
+            listed = await c.request({"type": "list_streams"}, "streams")
+        return err, listed
+
+    err, listed = serve(body)
+    assert len(err["errors"]) == 2 and "hello" in err["message"]
+    (entry,) = listed["streams"]
+    assert entry["session_name"].startswith("127.0.0.1:")  # the peer, not the escape codes
+    assert len(entry["session"]) < 50
+
+
+def test_timestamps_checked_per_sample_through_the_server():
+    async def body(server):
+        async with StreamClient(server.url) as c:
+            # Python's json.dumps writes NaN and Infinity literals; 1e999 overflows a double
+            await c._ws.send(
+                "["
+                '{"streamId":"a","timestamp":1,"value":0},'
+                '{"streamId":"a","timestamp":2,"value":1},'
+                '{"streamId":"a","timestamp":1e9,"value":2},'
+                '{"streamId":"a","timestamp":3,"value":3},'
+                '{"streamId":"a","timestamp":NaN,"value":4},'
+                '{"streamId":"a","timestamp":4,"value":5},'
+                '{"streamId":"a","timestamp":5,"value":NaN},'
+                '{"streamId":"a","timestamp":6,"value":1e999},'
+                '{"streamId":"a","timestamp":7,"value":-Infinity},'
+                '{"streamId":"a","timestamp":8,"value":"8"}'
+                "]"
+            )
+            errs = [await c.receive("error")]
+            h = await history(c, "a")
+        return errs, h
+
+    errs, h = serve(body, store=StoreSettings(max_time_jump=3600))
+    assert h["t"] == [1.0, 2.0, 3.0, 4.0, 5.0] and h["v"] == [0, 1, 3, 5, None]
+    text = errs[0]["errors"]
+    assert len(text) == 5 and "not finite" in text[0]
+    assert text[1:3] == ["[7] value is infinite", "[8] value is infinite"]
+    assert "must be a number" in text[3]
+    assert "ahead of the stream's time" in text[4]
+
+
+def test_garbage_only_client_is_closed_with_1008_and_a_reason(caplog):
+    async def body(server):
+        async with connect(server.url) as ws:
+            await ws.recv()
+            replies = 0
+            try:
+                for _ in range(200):
+                    await ws.send("{not json")
+                    msg = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
+                    assert msg["type"] == "error"
+                    replies += 1
+                code = reason = None
+            except ConnectionClosed as e:
+                code, reason = e.rcvd.code, e.rcvd.reason
+        return replies, code, reason, server.closed_for_errors, await still_serves(server.url)
+
+    with caplog.at_level(logging.WARNING, "streamscope.ingest.server"):
+        replies, code, reason, closed, served = serve(
+            body, max_error_replies=20, error_replies_per_s=0
+        )
+    assert replies == 20 and code == 1008 and closed == 1
+    assert reason.startswith("too many bad frames (20 errors); last: invalid JSON")
+    assert any("closed 127.0.0.1" in r.getMessage() for r in caplog.records)
+    assert served
+
+
+def test_error_budget_forgives_occasional_errors():
+    b = ErrorBudget(burst=5, rate=1.0)
+    assert all(b.spend(now=float(i)) for i in range(100))  # one error a second, forever
+    b = ErrorBudget(burst=5, rate=1.0)
+    assert [b.spend(now=0.0) for _ in range(5)] == [True] * 4 + [False]
+    assert ErrorBudget(burst=0, rate=0).spend(0.0)  # 0 disables the limit
+
+
+def test_memory_budget_is_reported_in_the_status_bar(qtbot, qloop):
+    from streamscope.app import AppOptions, StreamScope
+
+    scope = StreamScope(AppOptions(port=0, max_samples=10_000, plots=[["s0"]]))
+    qtbot.addWidget(scope.window)
+    qloop.run_until_complete(scope.start())
+
+    sent = [np.arange(k * 3000, (k + 1) * 3000) * 1e-3 for k in range(10)]
+
+    async def send():
+        async with StreamClient(scope.server.url, name="G") as c:
+            for k, t in enumerate(sent):
+                await c.send_binary(f"s{k % 2}", t, np.sin(t))
+            return await history(c, "s0")
+
+    try:
+        h = qloop.run_until_complete(asyncio.wait_for(send(), 20))
+        store = scope.store
+        assert store.stored_samples <= 10_000 and store.budget_dropped >= 20_000
+        assert len(h["t"]) <= 10_000 and h["t"][-1] == sent[8][-1]  # the newest survive
+        label = scope.window.health.memory
+        loop_until(qloop, lambda: "dropped" in label.text(), 5, "the status bar")
+        assert "of 10.0k kept" in label.text() and "memory budget" in label.toolTip()
+    finally:
+        qloop.run_until_complete(scope.stop())
+
+
+def test_a_reply_that_cannot_be_encoded_does_not_cost_the_connection():
+    async def body(server):
+        server.stats_provider = lambda: {"bad": object()}
+        async with StreamClient(server.url) as c:
+            err = await c.request({"type": "get_stats"}, "stats")
+            await c.send_sample("x", 1.0, t=1)
+            return err, (await history(c, "x"))["v"]
+
+    err, v = serve(body)
+    assert err["type"] == "error" and "internal error" in err["message"] and v == [1.0]
