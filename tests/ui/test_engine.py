@@ -315,3 +315,72 @@ def test_a_frame_that_moves_the_y_range_is_painted_once_and_then_rests(window, s
         assert counter.settle(qapp) == 0  # and nothing repaints while nothing changes
     finally:
         counter.close()
+
+
+# ---------------------------------------------------------------- work follows what changed
+
+
+def count_set_data(chart, monkeypatch) -> list[str]:
+    """Names of the curves ``setData`` was called on, as the chart redraws."""
+    calls: list[str] = []
+    for name, c in chart.curves.items():
+        real = c.item.setData
+        monkeypatch.setattr(c.item, "setData", lambda *a, _n=name, _r=real, **k: (
+            calls.append(_n), _r(*a, **k))[1])  # fmt: skip
+    return calls
+
+
+def test_an_unchanged_chart_sets_no_data(window, store, monkeypatch):
+    """No setData for a chart whose inputs did not change; while following, frames between
+    batches only move the view (the chart scrolls with the clock), they set no data."""
+    chart = window.new_chart(["sig", "other"])
+    feed(store, "sig", 30_000, 30.0)
+    feed(store, "other", 3_000, 30.0)
+    now = 100.0
+    assert chart.refresh(now)
+    calls = count_set_data(chart, monkeypatch)
+    assert not chart.refresh(now)  # same tick, same data: nothing at all
+    for i in range(1, 6):  # new data for one curve only
+        feed(store, "sig", 50, 0.05, start=30.0 + 0.05 * i)
+        assert chart.refresh(now + 0.05 * i)
+    assert calls == ["sig"] * 5
+    calls.clear()
+    x_before = chart.view.viewRange()[0]
+    for i in range(1, 4):  # no data, the clock goes on: the view scrolls, nothing is set
+        chart.refresh(now + 0.25 + 0.016 * i)
+    assert calls == [] and chart.view.viewRange()[0][1] > x_before[1]
+
+
+@pytest.mark.parametrize("window_index", [1, 3])  # 30 s and 5 min
+def test_live_frames_read_the_new_samples_not_the_window(window, store, window_index):
+    """Following 1 kHz data, a frame reads what arrived since the last one, whatever the
+    window: the same new samples cost the same over 30 s and over 5 minutes in view."""
+    chart = window.new_chart(["sig"])
+    chart.window_box.setCurrentIndex(window_index)
+    chart.set_mode("decimate")
+    feed(store, "sig", 400_000, 400.0)
+    now = 1000.0
+    assert chart.refresh(now)
+    for i in range(1, 31):
+        feed(store, "sig", 17, 0.017, start=400.0 + 0.017 * i)
+        assert chart.refresh(now + 0.017 * i)
+        (stats,) = chart.engine.cache_stats()
+        assert not stats.rebuilt
+        assert stats.elements_read == 17  # the new samples, and nothing of the window
+
+
+def test_a_cheap_chart_beside_an_expensive_one_keeps_its_rate(window, store):
+    """Each chart is judged by its own draw and paint: a 40 ms frame made by one heavy chart
+    throttles that chart, never the light one beside it, and the badge says which."""
+    cheap, heavy = window.new_chart(["a"]), window.new_chart(["b"])
+    feed(store, "a", 300, 30.0)
+    feed(store, "b", 300, 30.0)
+    for i in range(12):
+        cheap.engine.measured(frame_ms=40.0, draw_ms=1.5)
+        heavy.engine.measured(frame_ms=40.0, draw_ms=36.0)
+        feed(store, "a", 1, 0.01, start=30.0 + i)
+        feed(store, "b", 1, 0.01, start=30.0 + i)
+        cheap.refresh(200.0 + i)
+        heavy.refresh(200.0 + i)
+    assert cheap.report()["fps"] == 60 and "throttled" not in cheap.mode_label.text()
+    assert heavy.report()["fps"] < 60 and "throttled" in heavy.mode_label.text()

@@ -1,5 +1,5 @@
 """``streamscope bench``: render, ingest, latency and memory figures measured side by side.
 
 Timings depend on the machine, so these are tools that print figures, not tests that assert
-them; ``tests/test_bench.py`` only checks that ``--quick`` runs and prints every section.
+them; ``tests/system/test_bench.py`` only checks that ``--quick`` runs and prints every section.
 """
