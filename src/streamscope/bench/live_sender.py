@@ -4,8 +4,11 @@
 
 Every ``--batch-ms`` it sends, per stream, one columnar JSON message with the samples due since
 the last batch; times are seconds since the sender started (wall clock), so a chart that
-follows the newest data scrolls in real time. Uses ``bench/sender.py``'s connection (built
-frames, websockets' sans-I/O handshake), so the sender costs little CPU beside the receiver.
+follows the newest data scrolls in real time. ``--history S`` first sends S seconds of past
+samples at once, so the receiver starts in the steady state of a session already running
+(a full window that scrolls) instead of a young one filling its window. Uses
+``bench/sender.py``'s connection (built frames, websockets' sans-I/O handshake), so the sender
+costs little CPU beside the receiver.
 Prints one JSON line with what it sent when it stops.
 """
 
@@ -44,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=1000.0, help="samples/s per stream")
     p.add_argument("--batch-ms", type=float, default=50.0)
     p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument(
+        "--history",
+        type=float,
+        default=0.0,
+        help="first send this many seconds of past samples at once (a session already running)",
+    )
     args = p.parse_args(argv)
     stop = [False]
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -54,9 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         conn = Connection(args.url, name="Live load")
-        sent, due = 0, started
+        sent = 0
+        backlog = int(args.history * args.rate)
+        while sent < backlog and not stop[0] and not conn.closed:  # one second per message
+            upto = min(sent + int(args.rate), backlog)
+            conn.send(series_frames(names, sent, upto, args.rate))
+            result["sent"] += (upto - sent) * len(names)
+            sent = upto
+        started = due = time.monotonic()
         while not stop[0] and not conn.closed and time.monotonic() - started < args.seconds:
-            upto = int((time.monotonic() - started) * args.rate)
+            upto = backlog + int((time.monotonic() - started) * args.rate)
             if upto > sent:
                 conn.send(series_frames(names, sent, upto, args.rate))
                 result["sent"] += (upto - sent) * len(names)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from streamscope.core.adaptive.policy import Override
 from streamscope.core.series.plotdata import Points
 from streamscope.core.store.store import Store, Stream
-from streamscope.ui.axes import FastTickAxis
+from streamscope.ui.axes import speed_up
 from streamscope.ui.chart_engine import (
     DECIMATION_CHOICES,
     MODE_CHOICES,
@@ -197,8 +197,9 @@ class ChartDock(QDockWidget):
         lay.addLayout(bar)
 
         self.view = KnownBoundsViewBox()
-        axes = {side: FastTickAxis(side) for side in ("bottom", "left")}
-        self.plot = DropPlotWidget(viewBox=self.view, axisItems=axes)
+        self.plot = DropPlotWidget(viewBox=self.view)
+        for side in ("bottom", "left"):
+            speed_up(self.plot.getPlotItem().getAxis(side))
         self.mode_label = self.plot.badge  # a child of the plot: it never widens the chart
         self.plot.streamsDropped.connect(self.handle_drop)
         item = self.plot.getPlotItem()
