@@ -29,3 +29,36 @@ def test_the_last_answer_is_kept(qapp):
     first = axis.tickValues(0.0, 30.0, 1200)
     assert axis.tickValues(0.0, 30.0, 1200) is first
     assert axis.tickValues(0.0, 31.0, 1200) is not first
+
+
+def test_tick_labels_are_measured_once_per_text_and_drawn_the_same(qapp):
+    """A sped-up axis draws exactly what pyqtgraph's draws (same tick and text specs), and
+    scrolling back over the same labels measures none of them again."""
+    from PySide6.QtGui import QPainter, QPicture
+
+    def specs(plot, lo, hi):
+        plot.setXRange(lo, hi, padding=0)
+        picture = QPicture()
+        painter = QPainter(picture)
+        try:
+            _, ticks, texts = plot.getPlotItem().getAxis("bottom").generateDrawSpecs(painter)
+        finally:
+            painter.end()
+        return [(a.x(), a.y(), b.x(), b.y()) for _, a, b in ticks], [(r, t) for r, _, t in texts]
+
+    plots = [pg.PlotWidget(), pg.PlotWidget()]
+    for plot in plots:
+        plot.resize(1200, 300)
+        plot.show()
+    fast_plot, ref = plots
+    speed_up(fast_plot.getPlotItem().getAxis("bottom"))
+    fast = fast_plot
+    for lo in (0.0, 3.25, 17.5):
+        assert specs(fast, lo, lo + 30) == specs(ref, lo, lo + 30)
+    known = len(fast.getPlotItem().getAxis("bottom").fast_ticks.rects)
+    assert known > 0
+    for lo in (3.25, 0.0, 17.5):  # the same labels again: all measured before
+        assert specs(fast, lo, lo + 30) == specs(ref, lo, lo + 30)
+    assert len(fast.getPlotItem().getAxis("bottom").fast_ticks.rects) == known
+    for plot in plots:
+        plot.close()
