@@ -62,3 +62,20 @@ def test_tick_labels_are_measured_once_per_text_and_drawn_the_same(qapp):
     assert len(fast.getPlotItem().getAxis("bottom").fast_ticks.rects) == known
     for plot in plots:
         plot.close()
+
+
+def test_the_axis_picture_stands_while_ticks_move_under_half_a_pixel(qapp):
+    plot = pg.PlotWidget()
+    plot.resize(1200, 300)
+    plot.show()
+    axis = speed_up(plot.getPlotItem().getAxis("bottom"))
+    plot.setXRange(100.0, 130.0, padding=0)
+    plot.grab()  # paints: the axis builds its picture
+    drawn = axis.picture
+    assert drawn is not None
+    px = 30.0 / axis.width()
+    plot.setXRange(100.0 + 0.3 * px, 130.0 + 0.3 * px, padding=0)
+    assert axis.picture is drawn  # 0.3 px: the same picture
+    plot.setXRange(100.0 + 2 * px, 130.0 + 2 * px, padding=0)
+    assert axis.picture is None  # 2 px: built again at the next paint
+    plot.close()

@@ -63,6 +63,7 @@ class _FastTicks:
         self.pg_update_label = axis._updateLabel
         self.pg_generate = axis.generateDrawSpecs
         self.rects: dict[tuple, QRectF] = {}
+        self.drawn: tuple[float, float, float] | None = None  # range and length last drawn
         self.last: tuple[tuple[float, float, float, float], Ticks] | None = None
         self.label_html: str | None = None
 
@@ -83,10 +84,32 @@ class _FastTicks:
             self.label_html = html
             self.pg_update_label()
             return
+        if self._still_drawn():
+            return  # the ticks would move by less than half a pixel: the picture stands
         self.axis.picture = None  # what pyqtgraph's does besides the label: redraw the ticks
         self.axis.update()
 
+    def _still_drawn(self) -> bool:
+        """Whether the axis picture drawn last still shows the current range to within half a
+        pixel (a chart scrolling 30 s over 1200 px moves ~0.7 px a frame: about every other
+        frame keeps the picture instead of building it again)."""
+        if self.drawn is None or self.axis.picture is None:
+            return False
+        lo, hi = self.axis.range
+        d_lo, d_hi, length = self.drawn
+        span = hi - lo
+        if length <= 0 or span <= 0 or length != self._length():
+            return False
+        half_px = 0.5 * span / length
+        return abs(lo - d_lo) < half_px and abs(hi - d_hi) < half_px
+
+    def _length(self) -> float:
+        vertical = self.axis.orientation in ("left", "right")
+        return float(self.axis.height() if vertical else self.axis.width())
+
     def generate(self, painter: QPainter) -> object:
+        lo, hi = self.axis.range
+        self.drawn = (float(lo), float(hi), self._length())
         return self.pg_generate(_MeasuringPainter(painter, self.rects))
 
 
