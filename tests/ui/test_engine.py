@@ -384,3 +384,23 @@ def test_a_cheap_chart_beside_an_expensive_one_keeps_its_rate(window, store):
         heavy.refresh(200.0 + i)
     assert cheap.report()["fps"] == 60 and "throttled" not in cheap.mode_label.text()
     assert heavy.report()["fps"] < 60 and "throttled" in heavy.mode_label.text()
+
+
+def test_a_scrolling_chart_keeps_its_curves_bounds_until_it_zooms(window, store, monkeypatch):
+    """A move of the view keeps each curve's bounding rect (it is in data coordinates); a new
+    pixel size (zoom) drops it, as pyqtgraph does on every change."""
+    chart = window.new_chart(["sig"])
+    feed(store, "sig", 3000, 30.0)
+    assert chart.refresh(100.0)
+    chart.plot.grab()
+    curve = chart.curves["sig"].item.curve
+    found: list[int] = []
+    real = curve.dataBounds
+    monkeypatch.setattr(curve, "dataBounds", lambda *a, **k: (found.append(1), real(*a, **k))[1])
+    for shift in (0.5, 1.0, 1.5):  # the same span: moves
+        chart.view.setXRange(shift, 30.0 + shift, padding=0)
+        chart.plot.grab()
+    assert found == []
+    chart.view.setXRange(1.0, 11.0, padding=0)  # a zoom: bounds found again
+    chart.plot.grab()
+    assert found

@@ -39,7 +39,7 @@ from streamscope.ui.chart_engine import (
 )
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
-from streamscope.ui.view_box import KnownBoundsViewBox
+from streamscope.ui.view_box import KnownBoundsViewBox, keep_bounds_while_scrolling
 from streamscope.ui.windows import WINDOWS
 
 PALETTE = [
@@ -264,7 +264,9 @@ class ChartDock(QDockWidget):
         if name in self.curves:
             return False
         color = PALETTE[len(self.curves) % len(PALETTE)]
-        item = self.plot.plot([], [], pen=pg.mkPen(color, width=1), name=name)
+        item = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=1), name=name)
+        keep_bounds_while_scrolling(item.curve, self.view)  # before the view connects to it
+        self.plot.addItem(item)
         self.curves[name] = Curve(name, item)
         self.state.streams.append(name)
         self._structure = -1
@@ -361,6 +363,7 @@ class ChartDock(QDockWidget):
                     color = pg.mkColor(c.item.opts["pen"].color())
                     color.setAlpha(90)
                     c.ghost = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
+                    keep_bounds_while_scrolling(c.ghost.curve, self.view)  # before adding it
                     c.ghost.setZValue(-1)
                     self.plot.getPlotItem().addItem(c.ghost)
             if c.ghost is not None and c.ghost_stream is None:

@@ -48,3 +48,29 @@ class KnownBoundsViewBox(pg.ViewBox):
                 r = rng[ax]
                 rng[ax] = [lo, hi] if r is None else [min(r[0], lo), max(r[1], hi)]
         return rng
+
+
+def keep_bounds_while_scrolling(curve: pg.PlotCurveItem, view: pg.ViewBox) -> None:
+    """Let ``curve`` keep its bounding rect while the view only moves, not zooms.
+
+    pyqtgraph drops a curve's bounds on every view change and finds them again at the next
+    paint (a min/max over its data plus a pixel of padding): every frame of a scrolling chart,
+    for every curve. The bounds are in data coordinates, so a move that keeps the pixel size
+    leaves them exactly as they were; only a new pixel size (zoom, resize) needs them again.
+    Call it before the curve is added to the view: the view connects to the method then.
+    """
+    drop_bounds = curve.viewTransformChanged
+    seen: list[tuple[float, float]] = []
+
+    def view_changed() -> None:
+        (x0, x1), (y0, y1) = view.viewRange()
+        w, h = max(view.width(), 1.0), max(view.height(), 1.0)
+        size = ((x1 - x0) / w, (y1 - y0) / h)
+        if seen and all(
+            math.isclose(a, b, rel_tol=1e-9) for a, b in zip(size, seen[0], strict=True)
+        ):
+            return
+        seen[:] = [size]
+        drop_bounds()
+
+    curve.viewTransformChanged = view_changed

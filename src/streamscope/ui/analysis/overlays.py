@@ -89,6 +89,7 @@ class ChartOverlays(QObject):
         self.highlight.setZValue(22)
         for item in (self.marks, self.alert_marks, self.highlight):
             self.vb.addItem(item, ignoreBounds=True)
+            item.setVisible(False)  # shown with points: an empty scatter still costs each paint
         self.link_badge = pg.TextItem("⇆ time-linked", color="#9ccc65", anchor=(1, 0))
         self.link_badge.setParentItem(self.vb)
         self.link_badge.setVisible(False)
@@ -104,7 +105,7 @@ class ChartOverlays(QObject):
 
     def set_marks(self, on: bool) -> None:
         self.marks_on = on
-        self.marks.setVisible(on)
+        self.marks.setVisible(on and len(self.marks.data) > 0)
         self._marks_key, self._marks_at = (), -1e9
 
     def set_forecast(self, name: str, on: bool) -> None:
@@ -203,6 +204,7 @@ class ChartOverlays(QObject):
         x = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
         y = np.concatenate([p[1] for p in parts]) if parts else np.empty(0)
         self.marks.setData(x, y)
+        self.marks.setVisible(len(x) > 0)
         return True
 
     def _refresh_alerts(self) -> bool:
@@ -240,6 +242,7 @@ class ChartOverlays(QObject):
         x = np.concatenate(xs) if xs else np.empty(0)
         y = np.concatenate(ys) if ys else np.empty(0)
         self.alert_marks.setData(x, y)
+        self.alert_marks.setVisible(len(x) > 0)
         return True
 
     def _refresh_forecasts(self) -> bool:
