@@ -198,7 +198,7 @@ class ChartDock(QDockWidget):
 
         self.view = KnownBoundsViewBox()
         self.plot = DropPlotWidget(viewBox=self.view)
-        for side in ("bottom", "left"):
+        for side in ("bottom", "left", "top", "right"):  # hidden ones follow the view too
             speed_up(self.plot.getPlotItem().getAxis(side))
         self.mode_label = self.plot.badge  # a child of the plot: it never widens the chart
         self.plot.streamsDropped.connect(self.handle_drop)

@@ -50,16 +50,18 @@ class KnownBoundsViewBox(pg.ViewBox):
         return rng
 
 
-def keep_bounds_while_scrolling(curve: pg.PlotCurveItem, view: pg.ViewBox) -> None:
-    """Let ``curve`` keep its bounding rect while the view only moves, not zooms.
+def keep_bounds_while_scrolling(item: pg.GraphicsObject, view: pg.ViewBox) -> None:
+    """Let ``item`` (a curve or a scatter) keep its bounding rect while the view only moves.
 
-    pyqtgraph drops a curve's bounds on every view change and finds them again at the next
-    paint (a min/max over its data plus a pixel of padding): every frame of a scrolling chart,
-    for every curve. The bounds are in data coordinates, so a move that keeps the pixel size
-    leaves them exactly as they were; only a new pixel size (zoom, resize) needs them again.
-    Call it before the curve is added to the view: the view connects to the method then.
+    pyqtgraph drops these items' bounds on every view change and finds them again at the next
+    paint (a min/max over the data plus a pixel of padding, or symbol sizes in pixels): every
+    frame of a scrolling chart, for every item. The bounds are in data coordinates, so a move
+    that keeps the pixel size leaves them exactly as they were; only a new pixel size (zoom,
+    resize) needs them again. What the base class does on a view change (its cached view rect)
+    still happens every time. Call it before the item is added to the view: the view connects
+    to the method then.
     """
-    drop_bounds = curve.viewTransformChanged
+    drop_bounds = item.viewTransformChanged
     seen: list[tuple[float, float]] = []
 
     def view_changed() -> None:
@@ -69,8 +71,9 @@ def keep_bounds_while_scrolling(curve: pg.PlotCurveItem, view: pg.ViewBox) -> No
         if seen and all(
             math.isclose(a, b, rel_tol=1e-9) for a, b in zip(size, seen[0], strict=True)
         ):
+            pg.GraphicsObject.viewTransformChanged(item)
             return
         seen[:] = [size]
         drop_bounds()
 
-    curve.viewTransformChanged = view_changed
+    item.viewTransformChanged = view_changed

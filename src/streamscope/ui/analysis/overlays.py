@@ -23,6 +23,7 @@ from streamscope.core.analysis.forecast import Forecast, ForecastConfig, Throttl
 from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.store.store import Stream
 from streamscope.ui.chart_dock import ChartDock
+from streamscope.ui.view_box import keep_bounds_while_scrolling
 
 ANOMALY_COLOR = "#ff5252"
 ALERT_COLOR = "#ff1744"
@@ -88,6 +89,7 @@ class ChartOverlays(QObject):
         )
         self.highlight.setZValue(22)
         for item in (self.marks, self.alert_marks, self.highlight):
+            keep_bounds_while_scrolling(item, self.vb)
             self.vb.addItem(item, ignoreBounds=True)
             item.setVisible(False)  # shown with points: an empty scatter still costs each paint
         self.link_badge = pg.TextItem("⇆ time-linked", color="#9ccc65", anchor=(1, 0))
