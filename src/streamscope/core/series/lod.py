@@ -68,7 +68,7 @@ def _nan_gaps(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def _collapse_nan_runs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def collapse_nan_runs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Keep only the first of consecutive NaN points: one NaN already breaks the line."""
     nan = np.isnan(y)
     if len(y) < 2 or not nan.any():
@@ -76,6 +76,20 @@ def _collapse_nan_runs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
     keep = np.ones(len(y), dtype=bool)
     keep[1:] = ~(nan[1:] & nan[:-1])
     return x[keep], y[keep]
+
+
+def column_picks(idx: np.ndarray, v: np.ndarray) -> set[int]:
+    """The M4 picks of one column (sample indices ``idx``, non-empty, in order): its first and
+    last sample, the first min and the first max among its finite samples, its first gap."""
+    picks = {int(idx[0]), int(idx[-1])}
+    finite = np.isfinite(v[idx])
+    good, bad = idx[finite], idx[~finite]
+    if len(good):
+        picks.add(int(good[np.argmin(v[good])]))
+        picks.add(int(good[np.argmax(v[good])]))
+    if len(bad):
+        picks.add(int(bad[0]))
+    return picks
 
 
 def m4_bruteforce(
@@ -95,16 +109,8 @@ def m4_bruteforce(
         col[t == t1] = width - 1
         for c in range(width):
             idx = np.flatnonzero(col == c)
-            if len(idx) == 0:
-                continue
-            picks.update((int(idx[0]), int(idx[-1])))
-            finite = np.isfinite(v[idx])
-            good, bad = idx[finite], idx[~finite]
-            if len(good):
-                picks.add(int(good[np.argmin(v[good])]))
-                picks.add(int(good[np.argmax(v[good])]))
-            if len(bad):
-                picks.add(int(bad[0]))
+            if len(idx):
+                picks.update(column_picks(idx, v))
         before, after = np.flatnonzero(t < t0), np.flatnonzero(t > t1)
         picks.update(int(i) for i in (*before[-1:], *after[:1]))
     xs: list[float] = []
@@ -684,7 +690,7 @@ class MinMaxPyramid:
         hi = int(np.searchsorted(t, t1, "right"))
         if hi - lo <= self.raw_factor * width:
             a, b = max(lo - 1, 0), min(hi + 1, n)
-            x, y = _collapse_nan_runs(t[a:b].copy(), _nan_gaps(v[a:b].copy()))
+            x, y = collapse_nan_runs(t[a:b].copy(), _nan_gaps(v[a:b].copy()))
             self.last_stats = QueryStats("raw", hi - lo, len(x), b - a)
             return x, y
         self._catch_up(rb)
@@ -702,7 +708,7 @@ class MinMaxPyramid:
             idx, y = np.concatenate((idx, [hi])), np.concatenate((y, v[hi : hi + 1]))
         x = t[idx]
         if cols.gap is not None or not np.isfinite(y[[0, -1]]).all():
-            x, y = _collapse_nan_runs(x, _nan_gaps(y))
+            x, y = collapse_nan_runs(x, _nan_gaps(y))
         self.last_stats = QueryStats("m4", hi - lo, len(x), cols.read)
         return x, y
 

@@ -26,7 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from streamscope.core.series.lod import MinMaxPyramid, search_sorted
+from streamscope.core.series.lod import (
+    MinMaxPyramid,
+    collapse_nan_runs,
+    column_picks,
+    search_sorted,
+)
 from streamscope.core.series.ringbuffer import RingBuffer
 
 _I64 = np.int64
@@ -53,16 +58,6 @@ class M4Stats:
 # ---------------------------------------------------------------------- the reference
 
 
-def _nan_runs_collapsed(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the first of consecutive NaN points: one NaN already breaks the line."""
-    nan = np.isnan(y)
-    if len(y) < 2 or not nan.any():
-        return x, y
-    keep = np.ones(len(y), dtype=bool)
-    keep[1:] = ~(nan[1:] & nan[:-1])
-    return x[keep], y[keep]
-
-
 def view_columns(t0: float, t1: float, w: float) -> tuple[int, int]:
     """First and last aligned column touching [t0, t1] (``width + 1`` of them at most)."""
     return math.floor(t0 / w), math.floor(t1 / w)
@@ -86,21 +81,13 @@ def m4_aligned_bruteforce(
     picks: set[int] = set()
     inside = np.flatnonzero((cols >= k0) & (cols <= k1))
     for k in np.unique(cols[inside]):
-        idx = np.flatnonzero(cols == k)
-        picks.update((int(idx[0]), int(idx[-1])))
-        finite = np.isfinite(v[idx])
-        good, bad = idx[finite], idx[~finite]
-        if len(good):
-            picks.add(int(good[np.argmin(v[good])]))
-            picks.add(int(good[np.argmax(v[good])]))
-        if len(bad):
-            picks.add(int(bad[0]))
+        picks.update(column_picks(np.flatnonzero(cols == k), v))
     before, after = np.flatnonzero(cols < k0), np.flatnonzero(cols > k1)
     picks.update(int(i) for i in (*before[-1:], *after[:1]))
     order = np.array(sorted(picks), dtype=_I64)
     x, y = t[order].astype(np.float64), v[order].astype(np.float64)
     y[~np.isfinite(y)] = np.nan
-    return _nan_runs_collapsed(x, y)
+    return collapse_nan_runs(x, y)
 
 
 # ---------------------------------------------------------------------- column computation
@@ -416,5 +403,5 @@ class M4Cache:
             (eb == pb or math.isfinite(y[0])) and (ea == pa or math.isfinite(y[-1]))
         ):
             y[~np.isfinite(y)] = np.nan
-            return _nan_runs_collapsed(x, y)
+            return collapse_nan_runs(x, y)
         return x, y
