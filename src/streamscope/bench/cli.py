@@ -4,7 +4,8 @@ Sections: render (8 curves x N points, StreamScope vs plain pyqtgraph vs pyqtgra
 downsampling), ingest (samples/s per wire form from a sender process, with the GUI's frame
 times meanwhile), latency (send -> first painted frame), memory (RSS with 10M stored) and live
 (frames drawn and CPU per frame under paced live loads, against a naive and a careful
-hand-written receiver; ``bench/live_load.py``). Prints a table per section, then PASS/MISS against the targets (figures, not assertions).
+hand-written receiver; ``bench/live_load.py``). Prints a table per section, then PASS/MISS
+against the targets (figures, not assertions).
 ``--quick`` uses smaller sizes and shorter phases and leaves out live (under 2 minutes on 2
 cores; CI runs it).
 """
