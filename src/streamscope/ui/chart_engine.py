@@ -130,7 +130,7 @@ class ChartEngine:
         self.points_drawn = 0
         self._pending: tuple[float | None, float | None] = (None, None)
         self._rates = RateMeter()
-        self._caches: dict[int, tuple[Stream, M4Cache]] = {}  # live curves' M4 columns
+        self._caches: dict[Stream, M4Cache] = {}  # live curves' M4 columns (by identity)
 
     # ------------------------------------------------------------ measure and plan
 
@@ -215,7 +215,9 @@ class ChartEngine:
         follows the new samples), else from the stream's pyramid (work follows the pixels)."""
         if live:
             i0, i1 = stream.ring.range_indices(t0, t1)
-            cache = self._cache(stream)
+            cache = self._caches.get(stream)
+            if cache is None:  # (not setdefault: an M4Cache allocates its row arrays)
+                cache = self._caches[stream] = M4Cache()
             w = column_width(t1 - t0, width)
             x, y = cache.query(stream.ring, t0, t1, width, w=w, pyramid=stream.pyramid)
             in_view = i1 - i0
@@ -231,21 +233,14 @@ class ChartEngine:
                 self.note = "MinMaxLTTB unavailable (pip install tsdownsample): min/max"
         return Points(x - origin, y, in_view)
 
-    def _cache(self, stream: Stream) -> M4Cache:
-        held = self._caches.get(id(stream))
-        if held is None or held[0] is not stream:
-            held = self._caches[id(stream)] = (stream, M4Cache())
-        return held[1]
-
     def keep_caches(self, streams: set[Stream]) -> None:
         """Let go of the column caches of streams no longer drawn live."""
-        ids = {id(s) for s in streams}
-        for key in [k for k in self._caches if k not in ids]:
-            del self._caches[key]
+        for gone in self._caches.keys() - streams:
+            del self._caches[gone]
 
     def cache_stats(self) -> list:
         """The last query's figures of each live curve's cache (tests count work with them)."""
-        return [cache.last_stats for _, cache in self._caches.values()]
+        return [cache.last_stats for cache in self._caches.values()]
 
     def _aggregated(
         self, stream: Stream, origin: float, t0: float, t1: float, bucket: float
