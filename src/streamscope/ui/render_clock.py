@@ -33,8 +33,6 @@ class RenderClock(QObject):
     def __init__(self, charts: Callable[[], Iterable[ChartDock]], fps: int = DEFAULT_FPS) -> None:
         super().__init__()
         self._charts = charts
-        self.before: list[Stage] = []  # run before the charts draw (e.g. analysis updates)
-        self.after: list[Stage] = []  # run after them (views drawn over or beside the charts)
         self.views: list[Stage] = []  # run on their own timer at VIEWS_HZ, never in a frame
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.tick)
@@ -49,11 +47,7 @@ class RenderClock(QObject):
         self._last_work: float | None = None  # ms of the last frame that drew (no painting)
         self._last_draws: dict[ChartDock, float] = {}  # setData ms per chart, last frame
 
-    def add_stage(self, stage: Stage, before_charts: bool = False) -> None:
-        """Run ``stage`` every frame, after the charts (or before them), in the order added."""
-        (self.before if before_charts else self.after).append(stage)
-
-    def add_view_stage(self, stage: Stage) -> None:
+    def add_stage(self, stage: Stage) -> None:
         """Run ``stage`` ~10 times a second on the views' own timer, in the order added: what
         it costs is never part of a chart's frame (nor of the frame rate it is judged by)."""
         self.views.append(stage)
@@ -84,8 +78,6 @@ class RenderClock(QObject):
         charts = list(self._charts())
         self._measure_last_frame([c for c in charts if isinstance(c, ChartDock)])
         drew = False
-        for stage in self.before:
-            drew |= bool(stage())
         draws: dict[ChartDock, float] = {}
         for chart in charts:
             if isinstance(chart, ChartDock):
@@ -95,8 +87,6 @@ class RenderClock(QObject):
                     drew = True
             else:
                 drew |= bool(chart.refresh())
-        for stage in self.after:
-            drew |= bool(stage())
         self._last_draws = draws
         self._last_work = None
         if drew:

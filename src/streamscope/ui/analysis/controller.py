@@ -70,8 +70,8 @@ class AnalysisController(QObject):
         self.anomalies.anomalyActivated.connect(self.focus_anomaly)
         self._build_menu()
         window.installEventFilter(self)
-        window.clock.add_view_stage(self.tick)
-        window.clock.add_view_stage(self.refresh_views)
+        window.clock.add_stage(self.tick)
+        window.clock.add_stage(self.refresh_views)
 
     # ------------------------------------------------------------ render clock
 

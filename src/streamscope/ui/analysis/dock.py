@@ -20,7 +20,7 @@ class AnalysisDock(QDockWidget):
         self.hub = hub
 
     def refresh(self) -> bool:
-        """Called by the render clock after the charts; True if it drew something."""
+        """Called on the render clock's views timer (~10 Hz); True if it drew something."""
         raise NotImplementedError
 
     def state(self) -> dict:
