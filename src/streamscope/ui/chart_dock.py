@@ -39,6 +39,7 @@ from streamscope.ui.chart_engine import (
 )
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
+from streamscope.ui.overlay import OverlayLabel
 from streamscope.ui.view_box import KnownBoundsViewBox, keep_bounds_while_scrolling
 from streamscope.ui.windows import WINDOWS
 
@@ -87,7 +88,9 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
     """A plot that accepts streams dragged from the browser."""
 
     streamsDropped = Signal(QMimeData)
+    left = Signal()  # the mouse left the plot: the crosshair and its readout go
     badge: QLabel | None = None  # set in __init__; pyqtgraph resizes the view before that
+    readout: OverlayLabel | None = None
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
@@ -102,6 +105,9 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
         )
         self.badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.badge.hide()
+        # The crosshair readout, bottom-left over the plot and elided to its width: in the
+        # toolbar its text widened the dock and reflowed the window under the mouse.
+        self.readout = OverlayLabel(self, "bottom-left")
 
     def set_badge(self, text: str) -> None:
         self.badge.setText(text)
@@ -116,6 +122,12 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
         self._place_badge()
+        if self.readout is not None:
+            self.readout.place()
+
+    def leaveEvent(self, ev) -> None:
+        super().leaveEvent(ev)
+        self.left.emit()
 
     def paintEvent(self, ev) -> None:
         """Timed: painting is most of a chart's real cost, and it happens after setData."""
@@ -182,8 +194,6 @@ class ChartDock(QDockWidget):
             "Ghost", "Overlay the previous play session faintly, on session time (G)"
         )
         self.ghost_btn.toggled.connect(self.set_ghost)
-        self.readout = QLabel("")
-        self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.mode_box = QComboBox()
         for _, text in MODE_CHOICES:
             self.mode_box.addItem(text)
@@ -192,7 +202,7 @@ class ChartDock(QDockWidget):
         self.mode_box.currentIndexChanged.connect(lambda i: self.set_mode(MODE_CHOICES[i][0]))
         for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn):
             bar.addWidget(w)
-        bar.addWidget(self.readout, 1)
+        bar.addStretch(1)
         bar.addWidget(self.mode_box)
         lay.addLayout(bar)
 
@@ -201,6 +211,8 @@ class ChartDock(QDockWidget):
         for side in ("bottom", "left", "top", "right"):  # hidden ones follow the view too
             speed_up(self.plot.getPlotItem().getAxis(side))
         self.mode_label = self.plot.badge  # a child of the plot: it never widens the chart
+        self.readout = self.plot.readout  # likewise
+        self.plot.left.connect(self.clear_crosshair)
         self.plot.streamsDropped.connect(self.handle_drop)
         item = self.plot.getPlotItem()
         self.grid = CheapGrid(item)  # not showGrid: its alpha-blended axis grid cost ~5x more
@@ -551,13 +563,16 @@ class ChartDock(QDockWidget):
         pos = args[0]
         vb = self.plot.getPlotItem().getViewBox()
         if not vb.sceneBoundingRect().contains(pos):
-            self.cursor.setVisible(False)
-            self.readout.setText("")
+            self.clear_crosshair()
             return
         x = vb.mapSceneToView(pos).x()
         self.cursor.setPos(x)
         self.cursor.setVisible(True)
         self.readout.setText(self.values_at(x))
+
+    def clear_crosshair(self) -> None:
+        self.cursor.setVisible(False)
+        self.readout.setText("")
 
     def values_at(self, x: float) -> str:
         """Readout text: each curve's last sample at or before session-relative time ``x``."""

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.browser_dock.setObjectName("streams")
         self.browser_dock.setWidget(self.browser)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
+        self.browser.setMinimumWidth(160)  # charts can never squeeze the names away
         self.resizeDocks([self.browser_dock], [280], Qt.Orientation.Horizontal)
 
         self.clock = RenderClock(lambda: self.charts)

@@ -1,0 +1,58 @@
+"""Text drawn over a plot (the crosshair readout, the drop zone), never in a layout.
+
+Why: a label in a layout asks for its text's width; a long readout in a chart's toolbar became
+the dock's minimum width and the whole window reflowed under the mouse. A child widget placed
+by hand takes no part in layout: it is elided to the space there is and cannot move anything.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+READOUT_STYLE = "color: #e0e0e0; background: rgba(20, 20, 20, 200); padding: 1px 5px"
+
+
+class OverlayLabel(QLabel):
+    """A one-line label over ``parent``, elided to its width; ``text()`` is the full text.
+
+    ``corner``: "bottom-left" or "top-right" (placed again whenever the text changes; the
+    parent calls :meth:`place` when it is resized)."""
+
+    def __init__(self, parent: QWidget, corner: str = "bottom-left", margin: int = 6) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._corner = corner
+        self._margin = margin
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setStyleSheet(READOUT_STYLE)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def text(self) -> str:  # type: ignore[override]
+        return self._full
+
+    def setText(self, text: str) -> None:  # type: ignore[override]
+        self._full = text
+        self.place()
+
+    def place(self) -> None:
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        if not self._full:
+            self.hide()
+            return
+        room = max(parent.width() - 2 * self._margin, 20)
+        pad = 12  # the style's padding
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room - pad)
+        QLabel.setText(self, shown)
+        self.setToolTip(self._full if shown != self._full else "")
+        self.adjustSize()
+        self.resize(min(self.width(), room), self.height())
+        if self._corner == "top-right":
+            self.move(max(0, parent.width() - self.width() - self._margin), 4)
+        else:
+            self.move(self._margin, max(0, parent.height() - self.height() - 28))
+        self.show()
+        self.raise_()
