@@ -194,13 +194,20 @@ class ChartDock(QDockWidget):
             "Ghost", "Overlay the previous play session faintly, on session time (G)"
         )
         self.ghost_btn.toggled.connect(self.set_ghost)
+        self.fit_btn = QToolButton()
+        self.fit_btn.setText("Fit")
+        self.fit_btn.setToolTip(
+            "Back to the live view: follow the newest data, values fitted (double-click the "
+            "chart does the same). Wheel zooms time; Ctrl+wheel zooms values"
+        )
+        self.fit_btn.clicked.connect(self.fit_view)
         self.mode_box = QComboBox()
         for _, text in MODE_CHOICES:
             self.mode_box.addItem(text)
         self.mode_box.setToolTip(MODE_TIP)
         self.mode_box.installEventFilter(self)  # its tooltip says what is drawn now: eventFilter
         self.mode_box.currentIndexChanged.connect(lambda i: self.set_mode(MODE_CHOICES[i][0]))
-        for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn):
+        for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn, self.fit_btn):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.mode_box)
@@ -224,6 +231,8 @@ class ChartDock(QDockWidget):
         vb.setAutoVisible(y=True)
         vb.enableAutoRange(axis="y")
         vb.sigRangeChangedManually.connect(self._user_moved_view)
+        self.view.fitRequested.connect(self.fit_view)
+        item.hideButtons()  # the tiny "A": the toolbar's Fit and a double-click replace it
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
         self.cursor.setVisible(False)
         item.addItem(self.cursor, ignoreBounds=True)
@@ -309,6 +318,15 @@ class ChartDock(QDockWidget):
         if self.follow_btn.isChecked() != on:
             self.follow_btn.setChecked(on)
         self._invalidate()
+
+    def fit_view(self) -> None:
+        """The live view back: following, values fitted to what is in view."""
+        vb = self.plot.getPlotItem().getViewBox()
+        vb.enableAutoRange(axis="y")
+        vb.setAutoVisible(y=True)
+        if self.state.paused:
+            self.set_paused(False)
+        self.set_follow(True)
 
     def set_paused(self, on: bool) -> None:
         self.state.paused = on
