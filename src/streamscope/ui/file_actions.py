@@ -36,7 +36,9 @@ from streamscope.core.files.layout import (
 )
 from streamscope.core.files.userdirs import (
     Settings,
+    exports_dir,
     last_layout_path,
+    layouts_dir,
     recordings_dir,
     snapshots_dir,
     stamped_name,
@@ -305,7 +307,7 @@ class FileActions(QObject):
             return self._no_chart()
         path, kind = self._ask_save(
             f"Export data of “{dock.state.title}”", stamped_name(dock.state.title, ".csv"),
-            CSV_FILTERS, "csv_dir", snapshots_dir(),
+            CSV_FILTERS, "csv_dir", exports_dir(),
         )  # fmt: skip
         if path:
             self.export_chart_csv(dock, path.with_suffix(".csv"), CSV_FILTERS.get(kind, True))
@@ -326,7 +328,7 @@ class FileActions(QObject):
     def _ask_save(
         self, title: str, name: str, filters: dict, key: str, default: Path
     ) -> tuple[Path | None, str]:
-        folder = self.settings.folder(key, default)
+        folder = self.settings.start_folder(key, default)
         path, chosen = QFileDialog.getSaveFileName(
             self.window.window(), title, str(folder / name), ";;".join(filters)
         )
@@ -336,7 +338,7 @@ class FileActions(QObject):
         return Path(path), chosen
 
     def _ask_open(self, title: str, filters: str, key: str, default: Path) -> Path | None:
-        folder = self.settings.folder(key, default)
+        folder = self.settings.start_folder(key, default)
         path, _ = QFileDialog.getOpenFileName(self.window.window(), title, str(folder), filters)
         if not path:
             return None
@@ -348,13 +350,13 @@ class FileActions(QObject):
     def _ask_save_layout(self) -> None:
         path, _ = self._ask_save(
             "Save layout", f"layout_{timestamp()}.json", {"StreamScope layouts (*.json)": 0},
-            "layout_dir", last_layout_path().parent,
+            "layout_dir", layouts_dir(),
         )  # fmt: skip
         if path:
             self.save_layout(path.with_suffix(".json"))
 
     def _ask_load_layout(self) -> None:
-        path = self._ask_open("Load layout", LAYOUT_FILTER, "layout_dir", last_layout_path().parent)
+        path = self._ask_open("Load layout", LAYOUT_FILTER, "layout_dir", layouts_dir())
         if path:
             self.load_layout(path)
 
@@ -501,7 +503,7 @@ class FileActions(QObject):
         if not src:
             return
         out, _ = self._ask_save(
-            "Save CSV as", f"{src.stem}.csv", {"CSV (*.csv)": 0}, "csv_dir", src.parent
+            "Save CSV as", f"{src.stem}.csv", {"CSV (*.csv)": 0}, "csv_dir", exports_dir()
         )
         if out:
             self.export_recording(src, out.with_suffix(".csv"))
