@@ -282,3 +282,34 @@ def test_f1_twice_keeps_one_help_dialog(qtbot, store):
     first = window.show_help()
     first.close()
     assert window.show_help() is first and first.isVisible()
+
+
+def test_drop_zone_shows_while_a_stream_is_dragged_and_a_drop_on_it_makes_a_chart(window):
+    class FakeDrop:  # what the handler uses (QDrag.exec's own loop can't be driven)
+        def __init__(self, mime):
+            self._mime, self.accepted = mime, False
+
+        def mimeData(self):
+            return self._mime
+
+        def acceptProposedAction(self):
+            self.accepted = True
+
+        def ignore(self):
+            self.accepted = False
+
+    for names in (["fps"], ["memory_usage_mb"]):
+        window.new_chart(names)  # the charts fill the area: no free space is left
+    area, zone = window.area, window.area.drop_zone
+    window.browser.tree.dragging.emit(True)  # what a drag from the browser does first
+    assert zone.isVisible() and "Drop here for a new chart" in zone.text()
+    middle = zone.geometry().center()
+    assert area.childAt(middle) is zone  # on top of the charts, not under them
+    assert zone.geometry().bottom() >= area.height() - 16  # along the bottom edge
+    ev = FakeDrop(streams_to_mime([("g1", "score")]))
+    zone.dragEnterEvent(ev)
+    zone.dropEvent(ev)
+    assert ev.accepted and list(window.charts[-1].curves) == ["score"]
+    assert len(window.charts) == 3
+    window.browser.tree.dragging.emit(False)
+    assert not zone.isVisible()

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
 
         self.browser = StreamBrowser(store)
         self.browser.streamActivated.connect(lambda _sid, name: self._add_to_current(name))
+        self.browser.tree.dragging.connect(self.area.show_drop_zone)
         self.browser_dock = QDockWidget("Streams", self)
         self.browser_dock.setObjectName("streams")
         self.browser_dock.setWidget(self.browser)

@@ -22,6 +22,15 @@ REF_ROLE = Qt.ItemDataRole.UserRole  # (session id, stream name) on stream items
 
 
 class _Tree(QTreeWidget):
+    dragging = Signal(bool)  # a drag of streams started (True) / ended (False)
+
+    def startDrag(self, actions) -> None:
+        self.dragging.emit(True)
+        try:
+            super().startDrag(actions)
+        finally:
+            self.dragging.emit(False)
+
     def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:
         refs = [it.data(0, REF_ROLE) for it in items if it.data(0, REF_ROLE)]
         return streams_to_mime([tuple(r) for r in refs])
