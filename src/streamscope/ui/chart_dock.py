@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from streamscope.core.adaptive.policy import Override
 from streamscope.core.series.plotdata import Points
+from streamscope.core.store import lookup
+from streamscope.core.store.lookup import LIVE
 from streamscope.core.store.store import Store, Stream
 from streamscope.ui.axes import speed_up
 from streamscope.ui.chart_engine import (
@@ -49,12 +52,20 @@ PALETTE = [
 ]  # fmt: skip
 
 
+def curve_key(name: str, source: str = LIVE) -> str:
+    """How a chart names a curve (its legend text): the stream name for live data, the name and
+    the recording's file name for a recording's stream."""
+    return f"{name} ({Path(source).name})" if source else name
+
+
 @dataclass(eq=False)
 class Curve:
-    """A curve bound to a stream *name*; it follows the newest session that has it."""
+    """A curve bound to a stream *name* from one source (live ingest, or an opened recording);
+    it follows the newest session of that source that has it."""
 
     name: str
     item: pg.PlotDataItem
+    source: str = LIVE  # "" live; else the recording's path (Session.source)
     stream: Stream | None = None
     ghost: pg.PlotDataItem | None = None  # the previous session's curve, drawn faintly
     ghost_stream: Stream | None = None
@@ -62,6 +73,10 @@ class Curve:
     points_drawn: int = 0
     points_in_view: int = 0
     band: Band | None = None  # the min–max band while the chart is aggregated
+
+    @property
+    def key(self) -> str:
+        return curve_key(self.name, self.source)
 
 
 MODE_TIP = (
@@ -167,6 +182,7 @@ class ChartDock(QDockWidget):
         self._structure = -1
         self._frozen_at: float | None = None
         self.x_lead = 0.0  # seconds of future kept in view while following (forecast overlays)
+        self.recording = ""  # the recording this chart was made for ("Chart this recording")
         self.engine = ChartEngine()
         self._edge: tuple[float, float, float, float] | None = None  # see _live_edge
         self._shown_x: tuple[float, float] | None = None  # the x range last set while following
@@ -280,32 +296,48 @@ class ChartDock(QDockWidget):
 
     # ------------------------------------------------------------ curves
 
-    def add_stream(self, name: str) -> bool:
-        """Add a curve for stream ``name`` (no-op if present); it shows once data arrives."""
-        if name in self.curves:
+    def add_stream(self, name: str, source: str = LIVE) -> bool:
+        """Add a curve for stream ``name`` of ``source`` (live, or a recording's path); no-op
+        if present. It shows once data arrives."""
+        key = curve_key(name, source)
+        if key in self.curves:
             return False
         color = PALETTE[len(self.curves) % len(PALETTE)]
-        item = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=1), name=name)
+        item = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=1), name=key)
         keep_bounds_while_scrolling(item.curve, self.view)  # before the view connects to it
         self.plot.addItem(item)
-        self.curves[name] = Curve(name, item)
-        self.state.streams.append(name)
+        self.curves[key] = Curve(name, item, source)
+        if not source:  # a recording's curves are not kept in layouts: the file may be gone
+            self.state.streams.append(name)
         self._structure = -1
         return True
 
-    def remove_stream(self, name: str) -> None:
-        curve = self.curves.pop(name, None)
+    def remove_stream(self, key: str) -> None:
+        """Remove the curve ``key`` (see ``curve_key``: the stream name for live data)."""
+        curve = self.curves.pop(key, None)
         if curve is not None:
             self._drop_ghost(curve)
             self._draw_band(curve, Points(np.empty(0), np.empty(0), 0))  # removes a band
             self.plot.removeItem(curve.item)
             self.view.forget(curve.item)
             self.legend.removeItem(curve.item)
-            self.state.streams.remove(name)
+            if not curve.source:
+                self.state.streams.remove(curve.name)
+
+    def remove_source(self, source: str) -> int:
+        """Remove every curve of recording ``source``; returns how many."""
+        gone = [k for k, c in self.curves.items() if c.source == source]
+        for key in gone:
+            self.remove_stream(key)
+        return len(gone)
 
     def handle_drop(self, mime: QMimeData) -> int:
-        """Add the streams a drop carries (the path a mouse drop takes); return how many."""
-        return sum(self.add_stream(name) for _, name in streams_from_mime(mime))
+        """Add the streams a drop carries (the path a mouse drop takes); return how many.
+        A stream dragged from a recording stays bound to that recording."""
+        return sum(
+            self.add_stream(name, source_of(self.store, sid))
+            for sid, name in streams_from_mime(mime)
+        )
 
     # ------------------------------------------------------------ user choices
 
@@ -385,10 +417,10 @@ class ChartDock(QDockWidget):
             return
         self._structure = self.store.structure_version
         for c in self.curves.values():
-            c.stream = self.store.find(c.name)
+            c.stream = lookup.newest(self.store, c.name, c.source)
             c.ghost_stream = None
             if self.state.ghost and c.stream is not None:
-                c.ghost_stream = self.store.previous(c.stream)
+                c.ghost_stream = lookup.previous(self.store, c.stream)
                 if c.ghost_stream is not None and c.ghost is None:
                     color = pg.mkColor(c.item.opts["pen"].color())
                     color.setAlpha(90)
@@ -484,13 +516,13 @@ class ChartDock(QDockWidget):
                 style,
             )
             if key != c.drawn:
-                keys[c.name] = key
+                keys[c.key] = key
         moved = following and xr != self._shown_x
         if not self.engine.due(now, bool(keys) or moved):
             self._update_mode_label()
             return False
         for c, s, origin in live:
-            if c.name not in keys:
+            if c.key not in keys:
                 continue
             pts = self._draw(c, s, origin, xr, width, following)
             g = c.ghost_stream
@@ -499,7 +531,7 @@ class ChartDock(QDockWidget):
                 ghost = self.engine.decimated(g, o, xr[0] + o, xr[1] + o, width)
                 c.ghost.setData(ghost.x, ghost.y, connect="finite", antialias=plan.antialias)
                 self.view.set_bounds(c.ghost, _bounds(ghost, xr))
-            c.drawn = keys[c.name]
+            c.drawn = keys[c.key]
             c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
         self.engine.keep_caches({s for _, s, _ in live} if following else set())
         self.engine.last_draw = now
@@ -601,7 +633,7 @@ class ChartDock(QDockWidget):
                 continue
             i = int(np.searchsorted(s.ring.t, x + self._origin(s), "right")) - 1
             if i >= 0:
-                parts.append(f"{c.name} {_fmt(float(s.ring.v[i]))}")
+                parts.append(f"{c.key} {_fmt(float(s.ring.v[i]))}")
         return "   ".join(parts)
 
     def eventFilter(self, obj, ev) -> bool:
@@ -628,6 +660,12 @@ def _bounds(pts: Points, xr: tuple[float, float]) -> tuple[float, float, float, 
     if not len(y):
         return None
     return float(pts.x[0]), float(pts.x[-1]), float(y.min()), float(y.max())
+
+
+def source_of(store: Store, session_id: str) -> str:
+    """The source of a dragged stream's session ("" live, or a recording's path)."""
+    session = store.sessions.get(session_id)
+    return session.source if session is not None else LIVE
 
 
 def _fmt(v: float) -> str:

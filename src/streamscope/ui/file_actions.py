@@ -101,6 +101,10 @@ class FileActions(QObject):
             "&Open recording…", QKeySequence.StandardKey.Open, self._ask_open_recording,
             "Show a recorded session's streams in the browser",
         )  # fmt: skip
+        self.close_recording_menu = QMenu("C&lose recording", w.window())
+        self.close_recording_menu.setToolTip("Remove an opened recording and its curves")
+        self.close_recording_menu.aboutToShow.connect(self._fill_close_recording_menu)
+        menu.insertMenu(before, self.close_recording_menu)
         self.record_action = act(
             "&Record sessions", "Ctrl+R", self._record_toggled,
             "Write every session to a recording file as it streams",
@@ -465,13 +469,26 @@ class FileActions(QObject):
             f"{writer.size_bytes() / 1e6:.1f} MB"
         )
 
+    def _fill_close_recording_menu(self) -> None:
+        """One entry per opened recording (the browser's groups)."""
+        self.close_recording_menu.clear()
+        paths = self.window.browser.recording_paths()
+        for path in paths:
+            self.close_recording_menu.addAction(
+                Path(path).name, lambda p=path: self.window.close_recording(p)
+            )
+        if not paths:
+            self.close_recording_menu.addAction("No recording is open").setEnabled(False)
+
     def _ask_open_recording(self) -> None:
         path = self._ask_open("Open recording", RECORDING_FILTER, "recording_dir", recordings_dir())
         if path:
             self.open_recording(path)
 
-    def open_recording(self, path: Path) -> BackgroundTask | None:
-        """Read a recording (in the background) and show its sessions in the browser."""
+    def open_recording(self, path: Path, chart: bool = False) -> BackgroundTask | None:
+        """Read a recording (in the background) and show its sessions in the browser, as a
+        group of its own; ``chart``: then chart it too (``--open``). Live charts go on
+        following live data."""
         path = Path(path)
         try:
             recording = rec.Recording(path)
@@ -486,8 +503,13 @@ class FileActions(QObject):
         def done(sessions) -> None:
             added, problems = rec.add_to_store(self.store, path, sessions)
             self.window.browser.sync()
+            if chart and added:
+                self.window.chart_recording(added[0].source)
             n = sum(len(s.streams) for s in added)
-            self._say(f"Opened {path.name}: {len(added)} sessions, {n} streams")
+            self._say(
+                f"Opened {path.name}: {len(added)} sessions, {n} streams (in the Streams panel: "
+                "drag them onto a chart, or right-click ▸ Chart this recording)"
+            )
             if problems:
                 self.notify(
                     "Open recording", "Some streams were not loaded:\n" + "\n".join(problems)

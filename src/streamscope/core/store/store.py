@@ -207,6 +207,14 @@ class Store:
         self.structure_version += 1
         return session
 
+    def remove_source(self, source: str) -> int:
+        """Forget every session read back from recording ``source`` (File ▸ Close recording);
+        returns how many went."""
+        gone = [s for s in self.sessions.values() if source and s.source == source]
+        for session in gone:
+            self._forget(session)
+        return len(gone)
+
     def new_run(self, session_id: str) -> Session:
         """Continue a connection whose clock restarted in a new session (Play #n+1)."""
         old = self.sessions[session_id]
