@@ -73,6 +73,7 @@ class Curve:
     points_drawn: int = 0
     points_in_view: int = 0
     band: Band | None = None  # the min–max band while the chart is aggregated
+    note: str = ""  # shown after the name in the legend: "no data in view", "waiting for data"
 
     @property
     def key(self) -> str:
@@ -186,6 +187,9 @@ class ChartDock(QDockWidget):
         self.engine = ChartEngine()
         self._edge: tuple[float, float, float, float] | None = None  # see _live_edge
         self._shown_x: tuple[float, float] | None = None  # the x range last set while following
+        # Seconds each live session's axis is moved right so that sessions line up on the wall
+        # clock (see _bind); set per structure change, used where x = t - origin anyway.
+        self._shifts: dict[str, float] = {}
         self._build()
 
     # ------------------------------------------------------------ widgets
@@ -418,22 +422,62 @@ class ChartDock(QDockWidget):
         self._structure = self.store.structure_version
         for c in self.curves.values():
             c.stream = lookup.newest(self.store, c.name, c.source)
+            self._note(c, "" if c.stream is not None else "waiting for data")
             c.ghost_stream = None
             if self.state.ghost and c.stream is not None:
                 c.ghost_stream = lookup.previous(self.store, c.stream)
                 if c.ghost_stream is not None and c.ghost is None:
                     color = pg.mkColor(c.item.opts["pen"].color())
                     color.setAlpha(90)
-                    c.ghost = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
+                    c.ghost = pg.PlotDataItem(
+                        pen=pg.mkPen(color, width=1),
+                        name=f"{c.key}: previous session, aligned at its start",
+                    )
                     keep_bounds_while_scrolling(c.ghost.curve, self.view)  # before adding it
                     c.ghost.setZValue(-1)
                     self.plot.getPlotItem().addItem(c.ghost)
             if c.ghost is not None and c.ghost_stream is None:
                 self._drop_ghost(c)
+        self._align_sessions()
+
+    def _align_sessions(self) -> None:
+        """One clock per chart: each live session's 0 is placed at its wall-clock start, as
+        far right of the earliest session's as it began after it, so samples that arrived
+        together are drawn together. A recording's sessions (no wall clock) start at 0: at
+        the start of the earliest live one. Alone, a session keeps its own axis."""
+        walls = {}
+        for c in self.curves.values():
+            session = self.store.sessions.get(c.stream.session_id) if c.stream else None
+            if session is not None and session.wall_zero is not None:
+                walls[session.id] = session.wall_zero
+        first = min(walls.values(), default=0.0)
+        self._shifts = {sid: wall - first for sid, wall in walls.items()}
+        label = (
+            "time since the first session's start, sessions aligned on the wall clock"
+            if len(walls) > 1
+            else "time since session start"
+        )
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        if axis.labelText != label:
+            axis.setLabel(label, units="s")
 
     def _origin(self, stream: Stream) -> float:
+        """The stream time drawn at x = 0: its session's origin, moved by its session's shift
+        (see _align_sessions)."""
         session = self.store.sessions.get(stream.session_id)
-        return (session.origin or 0.0) if session else 0.0
+        if session is None:
+            return 0.0
+        return (session.origin or 0.0) - self._shifts.get(session.id, 0.0)
+
+    def _note(self, c: Curve, note: str) -> None:
+        """Mark ``c`` in the legend ("no data in view"); written only when it changes."""
+        if note == c.note:
+            return
+        c.note = note
+        label = self.legend.getLabel(c.item)
+        if label is not None:
+            color = "#888" if note else self.legend.opts["labelTextColor"] or "#ddd"
+            label.setText(f"{c.key} — {note}" if note else c.key, color=color)
 
     def _latest(self) -> float | None:
         ends = [
@@ -527,12 +571,15 @@ class ChartDock(QDockWidget):
             pts = self._draw(c, s, origin, xr, width, following)
             g = c.ghost_stream
             if g is not None and c.ghost is not None:
-                o = self._origin(g)
+                # the ghost starts where the curve's own session starts: aligned at session
+                # start by design (a previous Play ran at another time of day)
+                o = self._origin(g) - self._shifts.get(s.session_id, 0.0)
                 ghost = self.engine.decimated(g, o, xr[0] + o, xr[1] + o, width)
                 c.ghost.setData(ghost.x, ghost.y, connect="finite", antialias=plan.antialias)
                 self.view.set_bounds(c.ghost, _bounds(ghost, xr))
             c.drawn = keys[c.key]
             c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
+            self._note(c, "" if pts.in_view else "no data in view")
         self.engine.keep_caches({s for _, s, _ in live} if following else set())
         self.engine.last_draw = now
         if self.state.follow:

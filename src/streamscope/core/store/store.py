@@ -70,6 +70,9 @@ class Session:
     started: float = field(default_factory=time.time)
     ended: float | None = None
     origin: float | None = None  # time shown as 0 on this session's axis
+    # The wall-clock time (time.time()) of that 0: when its first sample arrived, less that
+    # sample's time after origin. Charts line sessions up by it (None: read from a recording).
+    wall_zero: float | None = None
     streams: dict[str, Stream] = field(default_factory=dict)
     source: str = ""  # "" = live ingest; else the recording file it was read back from
     resumable: bool = False  # ended by a lost connection: the same hello id continues it
@@ -288,6 +291,7 @@ class Store:
         session = self.sessions[stream.session_id]
         if session.origin is None:
             session.origin = float(t[0]) if t[0] > EPOCH_THRESHOLD else 0.0
+            session.wall_zero = time.time() - (float(t[0]) - session.origin)
         dropped = ring.append(t, v)
         stream.lod.sync(ring, eager=False)  # whole blocks only: per-sample messages stay cheap
         self.total_dropped += dropped
