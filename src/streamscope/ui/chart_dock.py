@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -123,7 +123,12 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
         self.badge.hide()
         # The crosshair readout, bottom-left over the plot and elided to its width: in the
         # toolbar its text widened the dock and reflowed the window under the mouse.
-        self.readout = OverlayLabel(self, "bottom-left")
+        self.readout = OverlayLabel(self, "bottom-left", area=self._view_rect)
+
+    def _view_rect(self) -> QRect:
+        """The data area (inside the axes), in this widget's coordinates."""
+        vb = self.getPlotItem().getViewBox()
+        return self.mapFromScene(vb.sceneBoundingRect()).boundingRect()
 
     def set_badge(self, text: str) -> None:
         self.badge.setText(text)

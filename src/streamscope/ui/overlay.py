@@ -7,7 +7,9 @@ by hand takes no part in layout: it is elided to the space there is and cannot m
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 READOUT_STYLE = "color: #e0e0e0; background: rgba(20, 20, 20, 200); padding: 1px 5px"
@@ -16,14 +18,22 @@ READOUT_STYLE = "color: #e0e0e0; background: rgba(20, 20, 20, 200); padding: 1px
 class OverlayLabel(QLabel):
     """A one-line label over ``parent``, elided to its width; ``text()`` is the full text.
 
-    ``corner``: "bottom-left" or "top-right" (placed again whenever the text changes; the
-    parent calls :meth:`place` when it is resized)."""
+    ``corner``: "bottom-left" or "top-right" of ``area()`` (a rect in the parent's coordinates,
+    the whole parent by default), placed again whenever the text changes; the parent calls
+    :meth:`place` when it is resized."""
 
-    def __init__(self, parent: QWidget, corner: str = "bottom-left", margin: int = 6) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        corner: str = "bottom-left",
+        margin: int = 6,
+        area: Callable[[], QRect] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._full = ""
         self._corner = corner
         self._margin = margin
+        self._area = area or parent.rect
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setStyleSheet(READOUT_STYLE)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -43,7 +53,8 @@ class OverlayLabel(QLabel):
         if not self._full:
             self.hide()
             return
-        room = max(parent.width() - 2 * self._margin, 20)
+        rect = self._area()
+        room = max(rect.width() - 2 * self._margin, 20)
         pad = 12  # the style's padding
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room - pad)
         QLabel.setText(self, shown)
@@ -51,8 +62,8 @@ class OverlayLabel(QLabel):
         self.adjustSize()
         self.resize(min(self.width(), room), self.height())
         if self._corner == "top-right":
-            self.move(max(0, parent.width() - self.width() - self._margin), 4)
+            self.move(max(0, rect.right() - self.width() - self._margin), rect.top() + 4)
         else:
-            self.move(self._margin, max(0, parent.height() - self.height() - 28))
+            self.move(rect.left() + self._margin, max(0, rect.bottom() - self.height() - 4))
         self.show()
         self.raise_()
