@@ -15,7 +15,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from support.data import game_store
+from support import home
+
+home.redirect()  # before any test module is imported: none may reach the real folders
+
+from support.data import game_store  # noqa: E402
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -41,8 +45,8 @@ def _qt_garbage_goes_on_the_main_thread():
 
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path_factory, monkeypatch):
-    """Config and documents folders in a temporary place: no test reads or writes the real
-    user's layouts, settings, snapshots or recordings."""
+    """Config and documents folders in a temporary place of each test's own (the session-wide
+    redirect in support/home.py already keeps every test away from the real ones)."""
     root = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("STREAMSCOPE_CONFIG_DIR", str(root / "config"))
     monkeypatch.setenv("STREAMSCOPE_DOCUMENTS_DIR", str(root / "documents"))

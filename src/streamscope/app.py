@@ -268,7 +268,7 @@ class StreamScope:
         elif not o.plots and not files.restore_last_layout() and o.demo:
             self._demo_layout()
         for path in o.open:
-            files.open_recording(Path(path))
+            files.open_recording(Path(path), chart=True)
         if o.record:
             from streamscope.core.files.recording import RecordingError
 

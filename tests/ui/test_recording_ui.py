@@ -52,16 +52,21 @@ def test_open_recording_shows_its_sessions_and_charts_them(qtbot, tmp_path):
     window = build_window(store)
     qtbot.addWidget(window)
     window.show()
-    chart = window.new_chart(["frame_ms"])
+    live = window.new_chart(["frame_ms"])
     task = window.file_actions.open_recording(path)
     qtbot.waitUntil(lambda: task.done, timeout=10_000)
-    root = window.browser.tree.topLevelItem(0)
-    assert root.text(0) == "MyGame — Play #1 (play)" and root.text(1) == "ended"
+    group = window.browser.tree.topLevelItem(0)  # the recording's own group
+    assert group.text(0) == "Recording: play.ssrec" and group.font(0).italic()
+    root = group.child(0)
+    assert root.text(0) == "MyGame — Play #1 (play)" and root.text(1) == "recorded"
     assert root.child(0).text(0) == "frame_ms" and root.child(0).text(1) == "30,000"
     assert "Opened play.ssrec" in window.file_actions.last_notice
+    assert not live.refresh()  # a live chart does not take up the recording
+    (chart,) = window.chart_recording(str(path))  # "Chart this recording"
     assert chart.refresh()
-    _, y = chart.curves["frame_ms"].item.getData()
-    assert chart.curves["frame_ms"].points_in_view == 30_000  # drawn like live data
+    curve = chart.curves["frame_ms (play.ssrec)"]
+    _, y = curve.item.getData()
+    assert curve.points_in_view == 30_000  # drawn like live data
     assert 15.0 <= y.min() < 15.01 and 16.99 < y.max() <= 17.0
 
 
@@ -139,7 +144,63 @@ def test_open_option_shows_a_recording_at_start(qtbot, qloop, tmp_path):
         loop_until(qloop, lambda: scope.store.find("fps") is not None, 10, "the recording")
         (session,) = scope.store.sessions.values()
         assert session.name == "MyGame — Play #1 (earlier)" and session.source == str(path)
-        chart = scope.window.charts[0]
-        loop_until(qloop, lambda: chart.curves["fps"].points_drawn > 0, 5, "the curve")
+        live, chart = scope.window.charts  # --plot's (live) and the recording's own
+        loop_until(qloop, lambda: "fps (earlier.ssrec)" in chart.curves, 5, "its chart")
+        curve = chart.curves["fps (earlier.ssrec)"]
+        loop_until(qloop, lambda: curve.points_drawn > 0, 5, "the curve")
+        assert live.curves["fps"].stream is None  # live charts wait for live data
     finally:
         qloop.run_until_complete(scope.stop())
+
+
+def record_file(path, product: str, streams: dict) -> None:
+    from streamscope.core.files.recording import RecordingWriter
+
+    source = Store()
+    with RecordingWriter(path) as writer:
+        writer.attach(source)
+        s = source.open_session(product)
+        for name, (t, v) in streams.items():
+            source.append(s.id, name, t, v)
+
+
+def test_live_charts_keep_following_live_data_when_a_recording_opens(qtbot, tmp_path):
+    path = tmp_path / "old.ssrec"
+    t = np.arange(0, 10, 0.1)
+    record_file(path, "MyGame", {"fps": (t, np.full(len(t), 30.0))})
+    store = Store()
+    live_session = store.open_session("MyGame")
+    store.append(live_session.id, "fps", t, np.full(len(t), 60.0))
+    window = build_window(store)
+    qtbot.addWidget(window)
+    window.show()
+    live = window.new_chart(["fps"])
+    task = window.file_actions.open_recording(path)
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    assert live.refresh()
+    assert live.curves["fps"].stream.session_id == live_session.id  # not the recording's
+    store.append(live_session.id, "fps", np.array([10.0]), np.array([61.0]))
+    live.refresh()
+    assert live.curves["fps"].item.getData()[1][-1] == 61.0
+    # a recording's stream dragged onto the live chart is a curve of its own
+    rec_sid = next(s.id for s in store.sessions.values() if s.source)
+    from streamscope.ui.dnd import streams_to_mime
+
+    assert live.handle_drop(streams_to_mime([(rec_sid, "fps")])) == 1
+    assert sorted(live.curves) == ["fps", "fps (old.ssrec)"]
+    live.refresh()
+    assert live.curves["fps (old.ssrec)"].item.getData()[1][0] == 30.0
+    charts = window.chart_recording(str(path))
+    assert [list(c.curves) for c in charts] == [["fps (old.ssrec)"]]
+
+    # File ▸ Close recording: the sessions, the curves and its charts go
+    menu = window.file_actions.close_recording_menu
+    menu.aboutToShow.emit()
+    (entry,) = menu.actions()
+    assert entry.text() == "old.ssrec"
+    entry.trigger()
+    assert not any(s.source for s in store.sessions.values())
+    assert list(live.curves) == ["fps"] and live in window.charts
+    assert all(c not in window.charts for c in charts)
+    assert window.browser.recording_paths() == []
+    assert window.browser.tree.topLevelItemCount() == 1  # the live session only

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -282,3 +284,72 @@ def test_f1_twice_keeps_one_help_dialog(qtbot, store):
     first = window.show_help()
     first.close()
     assert window.show_help() is first and first.isVisible()
+
+
+def test_drop_zone_shows_while_a_stream_is_dragged_and_a_drop_on_it_makes_a_chart(window):
+    class FakeDrop:  # what the handler uses (QDrag.exec's own loop can't be driven)
+        def __init__(self, mime):
+            self._mime, self.accepted = mime, False
+
+        def mimeData(self):
+            return self._mime
+
+        def acceptProposedAction(self):
+            self.accepted = True
+
+        def ignore(self):
+            self.accepted = False
+
+    for names in (["fps"], ["memory_usage_mb"]):
+        window.new_chart(names)  # the charts fill the area: no free space is left
+    area, zone = window.area, window.area.drop_zone
+    window.browser.tree.dragging.emit(True)  # what a drag from the browser does first
+    assert zone.isVisible() and "Drop here for a new chart" in zone.text()
+    middle = zone.geometry().center()
+    assert area.childAt(middle) is zone  # on top of the charts, not under them
+    assert zone.geometry().bottom() >= area.height() - 16  # along the bottom edge
+    ev = FakeDrop(streams_to_mime([("g1", "score")]))
+    zone.dragEnterEvent(ev)
+    zone.dropEvent(ev)
+    assert ev.accepted and list(window.charts[-1].curves) == ["score"]
+    assert len(window.charts) == 3
+    window.browser.tree.dragging.emit(False)
+    assert not zone.isVisible()
+
+
+def test_curves_of_two_simultaneous_sources_overlap_in_x(window):
+    """A script started 5 s after the game: both stream now, each on its own clock (t from 0
+    at its own start). Drawn on one chart, what arrived together lines up."""
+    store = window.store
+    game = store.sessions["g1"]  # fps over t 0..19.9
+    script = store.open_session("Script")
+    t = np.arange(0, 15, 0.1)
+    store.append(script.id, "sine", t, np.sin(t))
+    assert script.wall_zero == pytest.approx(time.time(), abs=5)  # set by its first sample
+    script.wall_zero = game.wall_zero + 5  # its first sample arrived 5 s after the game's
+    chart = window.new_chart(["fps", "sine"])
+    chart.set_mode("raw")
+    chart.window_box.setCurrentIndex(chart.window_box.count() - 1)  # "All"
+    chart.refresh()
+    fps_x, _ = drawn(chart, "fps")
+    sine_x, _ = drawn(chart, "sine")
+    assert fps_x[0] == pytest.approx(0) and sine_x[0] == pytest.approx(5)
+    assert sine_x[-1] == pytest.approx(fps_x[-1])  # the newest samples, drawn together
+    assert "aligned on the wall clock" in chart.plot.getPlotItem().getAxis("bottom").labelText
+
+
+def test_a_session_alone_keeps_its_own_axis_and_the_legend_marks_curves_with_nothing_in_view(
+    window,
+):
+    chart = window.new_chart(["fps", "nothing_yet"])
+    chart.refresh()
+    fps_x, _ = drawn(chart, "fps")
+    assert fps_x[0] == pytest.approx(0, abs=0.2)
+    assert "session start" in chart.plot.getPlotItem().getAxis("bottom").labelText
+    label = chart.legend.getLabel(chart.curves["nothing_yet"].item)
+    assert label.text == "nothing_yet — waiting for data"
+    assert chart.legend.getLabel(chart.curves["fps"].item).text == "fps"
+    chart.set_follow(False)
+    chart.plot.getPlotItem().setXRange(100, 120, padding=0)
+    chart.refresh()
+    assert chart.legend.getLabel(chart.curves["fps"].item).text == "fps — no data in view"

@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from streamscope.core.adaptive.policy import Override
 from streamscope.core.series.plotdata import Points
+from streamscope.core.store import lookup
+from streamscope.core.store.lookup import LIVE
 from streamscope.core.store.store import Store, Stream
 from streamscope.ui.axes import speed_up
 from streamscope.ui.chart_engine import (
@@ -39,6 +42,7 @@ from streamscope.ui.chart_engine import (
 )
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
+from streamscope.ui.overlay import OverlayLabel
 from streamscope.ui.view_box import KnownBoundsViewBox, keep_bounds_while_scrolling
 from streamscope.ui.windows import WINDOWS
 
@@ -48,12 +52,20 @@ PALETTE = [
 ]  # fmt: skip
 
 
+def curve_key(name: str, source: str = LIVE) -> str:
+    """How a chart names a curve (its legend text): the stream name for live data, the name and
+    the recording's file name for a recording's stream."""
+    return f"{name} ({Path(source).name})" if source else name
+
+
 @dataclass(eq=False)
 class Curve:
-    """A curve bound to a stream *name*; it follows the newest session that has it."""
+    """A curve bound to a stream *name* from one source (live ingest, or an opened recording);
+    it follows the newest session of that source that has it."""
 
     name: str
     item: pg.PlotDataItem
+    source: str = LIVE  # "" live; else the recording's path (Session.source)
     stream: Stream | None = None
     ghost: pg.PlotDataItem | None = None  # the previous session's curve, drawn faintly
     ghost_stream: Stream | None = None
@@ -61,6 +73,11 @@ class Curve:
     points_drawn: int = 0
     points_in_view: int = 0
     band: Band | None = None  # the min–max band while the chart is aggregated
+    note: str = ""  # shown after the name in the legend: "no data in view", "waiting for data"
+
+    @property
+    def key(self) -> str:
+        return curve_key(self.name, self.source)
 
 
 MODE_TIP = (
@@ -87,7 +104,9 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
     """A plot that accepts streams dragged from the browser."""
 
     streamsDropped = Signal(QMimeData)
+    left = Signal()  # the mouse left the plot: the crosshair and its readout go
     badge: QLabel | None = None  # set in __init__; pyqtgraph resizes the view before that
+    readout: OverlayLabel | None = None
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
@@ -102,6 +121,14 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
         )
         self.badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.badge.hide()
+        # The crosshair readout, bottom-left over the plot and elided to its width: in the
+        # toolbar its text widened the dock and reflowed the window under the mouse.
+        self.readout = OverlayLabel(self, "bottom-left", area=self._view_rect)
+
+    def _view_rect(self) -> QRect:
+        """The data area (inside the axes), in this widget's coordinates."""
+        vb = self.getPlotItem().getViewBox()
+        return self.mapFromScene(vb.sceneBoundingRect()).boundingRect()
 
     def set_badge(self, text: str) -> None:
         self.badge.setText(text)
@@ -116,6 +143,12 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
         self._place_badge()
+        if self.readout is not None:
+            self.readout.place()
+
+    def leaveEvent(self, ev) -> None:
+        super().leaveEvent(ev)
+        self.left.emit()
 
     def paintEvent(self, ev) -> None:
         """Timed: painting is most of a chart's real cost, and it happens after setData."""
@@ -155,9 +188,13 @@ class ChartDock(QDockWidget):
         self._structure = -1
         self._frozen_at: float | None = None
         self.x_lead = 0.0  # seconds of future kept in view while following (forecast overlays)
+        self.recording = ""  # the recording this chart was made for ("Chart this recording")
         self.engine = ChartEngine()
         self._edge: tuple[float, float, float, float] | None = None  # see _live_edge
         self._shown_x: tuple[float, float] | None = None  # the x range last set while following
+        # Seconds each live session's axis is moved right so that sessions line up on the wall
+        # clock (see _bind); set per structure change, used where x = t - origin anyway.
+        self._shifts: dict[str, float] = {}
         self._build()
 
     # ------------------------------------------------------------ widgets
@@ -182,17 +219,22 @@ class ChartDock(QDockWidget):
             "Ghost", "Overlay the previous play session faintly, on session time (G)"
         )
         self.ghost_btn.toggled.connect(self.set_ghost)
-        self.readout = QLabel("")
-        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.fit_btn = QToolButton()
+        self.fit_btn.setText("Fit")
+        self.fit_btn.setToolTip(
+            "Back to the live view: follow the newest data, values fitted (double-click the "
+            "chart does the same). Wheel zooms time; Ctrl+wheel zooms values"
+        )
+        self.fit_btn.clicked.connect(self.fit_view)
         self.mode_box = QComboBox()
         for _, text in MODE_CHOICES:
             self.mode_box.addItem(text)
         self.mode_box.setToolTip(MODE_TIP)
         self.mode_box.installEventFilter(self)  # its tooltip says what is drawn now: eventFilter
         self.mode_box.currentIndexChanged.connect(lambda i: self.set_mode(MODE_CHOICES[i][0]))
-        for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn):
+        for w in (self.window_box, self.follow_btn, self.pause_btn, self.ghost_btn, self.fit_btn):
             bar.addWidget(w)
-        bar.addWidget(self.readout, 1)
+        bar.addStretch(1)
         bar.addWidget(self.mode_box)
         lay.addLayout(bar)
 
@@ -201,6 +243,8 @@ class ChartDock(QDockWidget):
         for side in ("bottom", "left", "top", "right"):  # hidden ones follow the view too
             speed_up(self.plot.getPlotItem().getAxis(side))
         self.mode_label = self.plot.badge  # a child of the plot: it never widens the chart
+        self.readout = self.plot.readout  # likewise
+        self.plot.left.connect(self.clear_crosshair)
         self.plot.streamsDropped.connect(self.handle_drop)
         item = self.plot.getPlotItem()
         self.grid = CheapGrid(item)  # not showGrid: its alpha-blended axis grid cost ~5x more
@@ -212,6 +256,8 @@ class ChartDock(QDockWidget):
         vb.setAutoVisible(y=True)
         vb.enableAutoRange(axis="y")
         vb.sigRangeChangedManually.connect(self._user_moved_view)
+        self.view.fitRequested.connect(self.fit_view)
+        item.hideButtons()  # the tiny "A": the toolbar's Fit and a double-click replace it
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
         self.cursor.setVisible(False)
         item.addItem(self.cursor, ignoreBounds=True)
@@ -259,32 +305,48 @@ class ChartDock(QDockWidget):
 
     # ------------------------------------------------------------ curves
 
-    def add_stream(self, name: str) -> bool:
-        """Add a curve for stream ``name`` (no-op if present); it shows once data arrives."""
-        if name in self.curves:
+    def add_stream(self, name: str, source: str = LIVE) -> bool:
+        """Add a curve for stream ``name`` of ``source`` (live, or a recording's path); no-op
+        if present. It shows once data arrives."""
+        key = curve_key(name, source)
+        if key in self.curves:
             return False
         color = PALETTE[len(self.curves) % len(PALETTE)]
-        item = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=1), name=name)
+        item = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=1), name=key)
         keep_bounds_while_scrolling(item.curve, self.view)  # before the view connects to it
         self.plot.addItem(item)
-        self.curves[name] = Curve(name, item)
-        self.state.streams.append(name)
+        self.curves[key] = Curve(name, item, source)
+        if not source:  # a recording's curves are not kept in layouts: the file may be gone
+            self.state.streams.append(name)
         self._structure = -1
         return True
 
-    def remove_stream(self, name: str) -> None:
-        curve = self.curves.pop(name, None)
+    def remove_stream(self, key: str) -> None:
+        """Remove the curve ``key`` (see ``curve_key``: the stream name for live data)."""
+        curve = self.curves.pop(key, None)
         if curve is not None:
             self._drop_ghost(curve)
             self._draw_band(curve, Points(np.empty(0), np.empty(0), 0))  # removes a band
             self.plot.removeItem(curve.item)
             self.view.forget(curve.item)
             self.legend.removeItem(curve.item)
-            self.state.streams.remove(name)
+            if not curve.source:
+                self.state.streams.remove(curve.name)
+
+    def remove_source(self, source: str) -> int:
+        """Remove every curve of recording ``source``; returns how many."""
+        gone = [k for k, c in self.curves.items() if c.source == source]
+        for key in gone:
+            self.remove_stream(key)
+        return len(gone)
 
     def handle_drop(self, mime: QMimeData) -> int:
-        """Add the streams a drop carries (the path a mouse drop takes); return how many."""
-        return sum(self.add_stream(name) for _, name in streams_from_mime(mime))
+        """Add the streams a drop carries (the path a mouse drop takes); return how many.
+        A stream dragged from a recording stays bound to that recording."""
+        return sum(
+            self.add_stream(name, source_of(self.store, sid))
+            for sid, name in streams_from_mime(mime)
+        )
 
     # ------------------------------------------------------------ user choices
 
@@ -297,6 +359,15 @@ class ChartDock(QDockWidget):
         if self.follow_btn.isChecked() != on:
             self.follow_btn.setChecked(on)
         self._invalidate()
+
+    def fit_view(self) -> None:
+        """The live view back: following, values fitted to what is in view."""
+        vb = self.plot.getPlotItem().getViewBox()
+        vb.enableAutoRange(axis="y")
+        vb.setAutoVisible(y=True)
+        if self.state.paused:
+            self.set_paused(False)
+        self.set_follow(True)
 
     def set_paused(self, on: bool) -> None:
         self.state.paused = on
@@ -355,23 +426,63 @@ class ChartDock(QDockWidget):
             return
         self._structure = self.store.structure_version
         for c in self.curves.values():
-            c.stream = self.store.find(c.name)
+            c.stream = lookup.newest(self.store, c.name, c.source)
+            self._note(c, "" if c.stream is not None else "waiting for data")
             c.ghost_stream = None
             if self.state.ghost and c.stream is not None:
-                c.ghost_stream = self.store.previous(c.stream)
+                c.ghost_stream = lookup.previous(self.store, c.stream)
                 if c.ghost_stream is not None and c.ghost is None:
                     color = pg.mkColor(c.item.opts["pen"].color())
                     color.setAlpha(90)
-                    c.ghost = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
+                    c.ghost = pg.PlotDataItem(
+                        pen=pg.mkPen(color, width=1),
+                        name=f"{c.key}: previous session, aligned at its start",
+                    )
                     keep_bounds_while_scrolling(c.ghost.curve, self.view)  # before adding it
                     c.ghost.setZValue(-1)
                     self.plot.getPlotItem().addItem(c.ghost)
             if c.ghost is not None and c.ghost_stream is None:
                 self._drop_ghost(c)
+        self._align_sessions()
+
+    def _align_sessions(self) -> None:
+        """One clock per chart: each live session's 0 is placed at its wall-clock start, as
+        far right of the earliest session's as it began after it, so samples that arrived
+        together are drawn together. A recording's sessions (no wall clock) start at 0: at
+        the start of the earliest live one. Alone, a session keeps its own axis."""
+        walls = {}
+        for c in self.curves.values():
+            session = self.store.sessions.get(c.stream.session_id) if c.stream else None
+            if session is not None and session.wall_zero is not None:
+                walls[session.id] = session.wall_zero
+        first = min(walls.values(), default=0.0)
+        self._shifts = {sid: wall - first for sid, wall in walls.items()}
+        label = (
+            "time since the first session's start, sessions aligned on the wall clock"
+            if len(walls) > 1
+            else "time since session start"
+        )
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        if axis.labelText != label:
+            axis.setLabel(label, units="s")
 
     def _origin(self, stream: Stream) -> float:
+        """The stream time drawn at x = 0: its session's origin, moved by its session's shift
+        (see _align_sessions)."""
         session = self.store.sessions.get(stream.session_id)
-        return (session.origin or 0.0) if session else 0.0
+        if session is None:
+            return 0.0
+        return (session.origin or 0.0) - self._shifts.get(session.id, 0.0)
+
+    def _note(self, c: Curve, note: str) -> None:
+        """Mark ``c`` in the legend ("no data in view"); written only when it changes."""
+        if note == c.note:
+            return
+        c.note = note
+        label = self.legend.getLabel(c.item)
+        if label is not None:
+            color = "#888" if note else self.legend.opts["labelTextColor"] or "#ddd"
+            label.setText(f"{c.key} — {note}" if note else c.key, color=color)
 
     def _latest(self) -> float | None:
         ends = [
@@ -454,23 +565,26 @@ class ChartDock(QDockWidget):
                 style,
             )
             if key != c.drawn:
-                keys[c.name] = key
+                keys[c.key] = key
         moved = following and xr != self._shown_x
         if not self.engine.due(now, bool(keys) or moved):
             self._update_mode_label()
             return False
         for c, s, origin in live:
-            if c.name not in keys:
+            if c.key not in keys:
                 continue
             pts = self._draw(c, s, origin, xr, width, following)
             g = c.ghost_stream
             if g is not None and c.ghost is not None:
-                o = self._origin(g)
+                # the ghost starts where the curve's own session starts: aligned at session
+                # start by design (a previous Play ran at another time of day)
+                o = self._origin(g) - self._shifts.get(s.session_id, 0.0)
                 ghost = self.engine.decimated(g, o, xr[0] + o, xr[1] + o, width)
                 c.ghost.setData(ghost.x, ghost.y, connect="finite", antialias=plan.antialias)
                 self.view.set_bounds(c.ghost, _bounds(ghost, xr))
-            c.drawn = keys[c.name]
+            c.drawn = keys[c.key]
             c.points_drawn, c.points_in_view = len(pts.x), pts.in_view
+            self._note(c, "" if pts.in_view else "no data in view")
         self.engine.keep_caches({s for _, s, _ in live} if following else set())
         self.engine.last_draw = now
         if self.state.follow:
@@ -551,13 +665,16 @@ class ChartDock(QDockWidget):
         pos = args[0]
         vb = self.plot.getPlotItem().getViewBox()
         if not vb.sceneBoundingRect().contains(pos):
-            self.cursor.setVisible(False)
-            self.readout.setText("")
+            self.clear_crosshair()
             return
         x = vb.mapSceneToView(pos).x()
         self.cursor.setPos(x)
         self.cursor.setVisible(True)
         self.readout.setText(self.values_at(x))
+
+    def clear_crosshair(self) -> None:
+        self.cursor.setVisible(False)
+        self.readout.setText("")
 
     def values_at(self, x: float) -> str:
         """Readout text: each curve's last sample at or before session-relative time ``x``."""
@@ -568,7 +685,7 @@ class ChartDock(QDockWidget):
                 continue
             i = int(np.searchsorted(s.ring.t, x + self._origin(s), "right")) - 1
             if i >= 0:
-                parts.append(f"{c.name} {_fmt(float(s.ring.v[i]))}")
+                parts.append(f"{c.key} {_fmt(float(s.ring.v[i]))}")
         return "   ".join(parts)
 
     def eventFilter(self, obj, ev) -> bool:
@@ -595,6 +712,12 @@ def _bounds(pts: Points, xr: tuple[float, float]) -> tuple[float, float, float, 
     if not len(y):
         return None
     return float(pts.x[0]), float(pts.x[-1]), float(y.min()), float(y.max())
+
+
+def source_of(store: Store, session_id: str) -> str:
+    """The source of a dragged stream's session ("" live, or a recording's path)."""
+    session = store.sessions.get(session_id)
+    return session.source if session is not None else LIVE
 
 
 def _fmt(v: float) -> str:

@@ -18,6 +18,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from streamscope.core.files.csvexport import Series
+from streamscope.core.store import lookup
 from streamscope.core.store.store import Store
 from streamscope.ui.chart_dock import ChartDock
 
@@ -135,8 +136,8 @@ def chart_series(
     columns = list(dock.curves)
     by_session: dict[str, dict[str, Series]] = {}
     names: dict[str, str] = {}
-    for name in columns:
-        stream = store.find(name)
+    for name, curve in dock.curves.items():
+        stream = curve.stream or lookup.newest(store, curve.name, curve.source)
         if stream is None:
             continue
         session = store.sessions.get(stream.session_id)

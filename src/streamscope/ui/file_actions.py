@@ -36,7 +36,9 @@ from streamscope.core.files.layout import (
 )
 from streamscope.core.files.userdirs import (
     Settings,
+    exports_dir,
     last_layout_path,
+    layouts_dir,
     recordings_dir,
     snapshots_dir,
     stamped_name,
@@ -99,6 +101,10 @@ class FileActions(QObject):
             "&Open recording…", QKeySequence.StandardKey.Open, self._ask_open_recording,
             "Show a recorded session's streams in the browser",
         )  # fmt: skip
+        self.close_recording_menu = QMenu("C&lose recording", w.window())
+        self.close_recording_menu.setToolTip("Remove an opened recording and its curves")
+        self.close_recording_menu.aboutToShow.connect(self._fill_close_recording_menu)
+        menu.insertMenu(before, self.close_recording_menu)
         self.record_action = act(
             "&Record sessions", "Ctrl+R", self._record_toggled,
             "Write every session to a recording file as it streams",
@@ -305,7 +311,7 @@ class FileActions(QObject):
             return self._no_chart()
         path, kind = self._ask_save(
             f"Export data of “{dock.state.title}”", stamped_name(dock.state.title, ".csv"),
-            CSV_FILTERS, "csv_dir", snapshots_dir(),
+            CSV_FILTERS, "csv_dir", exports_dir(),
         )  # fmt: skip
         if path:
             self.export_chart_csv(dock, path.with_suffix(".csv"), CSV_FILTERS.get(kind, True))
@@ -326,7 +332,7 @@ class FileActions(QObject):
     def _ask_save(
         self, title: str, name: str, filters: dict, key: str, default: Path
     ) -> tuple[Path | None, str]:
-        folder = self.settings.folder(key, default)
+        folder = self.settings.start_folder(key, default)
         path, chosen = QFileDialog.getSaveFileName(
             self.window.window(), title, str(folder / name), ";;".join(filters)
         )
@@ -336,7 +342,7 @@ class FileActions(QObject):
         return Path(path), chosen
 
     def _ask_open(self, title: str, filters: str, key: str, default: Path) -> Path | None:
-        folder = self.settings.folder(key, default)
+        folder = self.settings.start_folder(key, default)
         path, _ = QFileDialog.getOpenFileName(self.window.window(), title, str(folder), filters)
         if not path:
             return None
@@ -348,13 +354,13 @@ class FileActions(QObject):
     def _ask_save_layout(self) -> None:
         path, _ = self._ask_save(
             "Save layout", f"layout_{timestamp()}.json", {"StreamScope layouts (*.json)": 0},
-            "layout_dir", last_layout_path().parent,
+            "layout_dir", layouts_dir(),
         )  # fmt: skip
         if path:
             self.save_layout(path.with_suffix(".json"))
 
     def _ask_load_layout(self) -> None:
-        path = self._ask_open("Load layout", LAYOUT_FILTER, "layout_dir", last_layout_path().parent)
+        path = self._ask_open("Load layout", LAYOUT_FILTER, "layout_dir", layouts_dir())
         if path:
             self.load_layout(path)
 
@@ -463,13 +469,26 @@ class FileActions(QObject):
             f"{writer.size_bytes() / 1e6:.1f} MB"
         )
 
+    def _fill_close_recording_menu(self) -> None:
+        """One entry per opened recording (the browser's groups)."""
+        self.close_recording_menu.clear()
+        paths = self.window.browser.recording_paths()
+        for path in paths:
+            self.close_recording_menu.addAction(
+                Path(path).name, lambda p=path: self.window.close_recording(p)
+            )
+        if not paths:
+            self.close_recording_menu.addAction("No recording is open").setEnabled(False)
+
     def _ask_open_recording(self) -> None:
         path = self._ask_open("Open recording", RECORDING_FILTER, "recording_dir", recordings_dir())
         if path:
             self.open_recording(path)
 
-    def open_recording(self, path: Path) -> BackgroundTask | None:
-        """Read a recording (in the background) and show its sessions in the browser."""
+    def open_recording(self, path: Path, chart: bool = False) -> BackgroundTask | None:
+        """Read a recording (in the background) and show its sessions in the browser, as a
+        group of its own; ``chart``: then chart it too (``--open``). Live charts go on
+        following live data."""
         path = Path(path)
         try:
             recording = rec.Recording(path)
@@ -484,8 +503,13 @@ class FileActions(QObject):
         def done(sessions) -> None:
             added, problems = rec.add_to_store(self.store, path, sessions)
             self.window.browser.sync()
+            if chart and added:
+                self.window.chart_recording(added[0].source)
             n = sum(len(s.streams) for s in added)
-            self._say(f"Opened {path.name}: {len(added)} sessions, {n} streams")
+            self._say(
+                f"Opened {path.name}: {len(added)} sessions, {n} streams (in the Streams panel: "
+                "drag them onto a chart, or right-click ▸ Chart this recording)"
+            )
             if problems:
                 self.notify(
                     "Open recording", "Some streams were not loaded:\n" + "\n".join(problems)
@@ -501,7 +525,7 @@ class FileActions(QObject):
         if not src:
             return
         out, _ = self._ask_save(
-            "Save CSV as", f"{src.stem}.csv", {"CSV (*.csv)": 0}, "csv_dir", src.parent
+            "Save CSV as", f"{src.stem}.csv", {"CSV (*.csv)": 0}, "csv_dir", exports_dir()
         )
         if out:
             self.export_recording(src, out.with_suffix(".csv"))

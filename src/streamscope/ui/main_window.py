@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
@@ -15,9 +16,10 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from streamscope import __version__
 from streamscope.core.analysis.fmt import fmt_si
+from streamscope.core.store import lookup
 from streamscope.core.store.store import Store
 from streamscope.ui.chart_area import ChartArea
-from streamscope.ui.chart_dock import ChartDock
+from streamscope.ui.chart_dock import ChartDock, source_of
 from streamscope.ui.chart_engine import ANTIALIAS
 from streamscope.ui.dnd import streams_from_mime
 from streamscope.ui.help_dialog import HelpDialog
@@ -25,6 +27,7 @@ from streamscope.ui.render_clock import FPS_CAPS, RenderClock
 from streamscope.ui.stream_browser import StreamBrowser
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # Qt platforms with a made-up screen size
+RECORDING_CURVES_PER_CHART = 4
 
 
 class MainWindow(QMainWindow):
@@ -50,11 +53,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.area)
 
         self.browser = StreamBrowser(store)
-        self.browser.streamActivated.connect(lambda _sid, name: self._add_to_current(name))
+        self.browser.streamActivated.connect(self._add_to_current)
+        self.browser.chartRecording.connect(self.chart_recording)
+        self.browser.closeRecording.connect(self.close_recording)
+        self.browser.tree.dragging.connect(self.area.show_drop_zone)
         self.browser_dock = QDockWidget("Streams", self)
         self.browser_dock.setObjectName("streams")
         self.browser_dock.setWidget(self.browser)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
+        self.browser.setMinimumWidth(160)  # charts can never squeeze the names away
         self.resizeDocks([self.browser_dock], [280], Qt.Orientation.Horizontal)
 
         self.clock = RenderClock(lambda: self.charts)
@@ -181,16 +188,51 @@ class MainWindow(QMainWindow):
             dock.close()
 
     def handle_drop(self, mime: QMimeData) -> ChartDock | None:
-        """Streams dropped on free space: one new chart holding them."""
-        names = list(dict.fromkeys(name for _, name in streams_from_mime(mime)))
-        return self.new_chart(names) if names else None
+        """Streams dropped on free space: one new chart holding them (a recording's streams
+        stay bound to that recording)."""
+        refs = streams_from_mime(mime)
+        if not refs:
+            return None
+        names = list(dict.fromkeys(name for _, name in refs))
+        dock = self.new_chart(title=", ".join(names[:3]))
+        dock.handle_drop(mime)
+        return dock
 
-    def _add_to_current(self, name: str) -> None:
+    def _add_to_current(self, sid: str, name: str) -> None:
+        source = source_of(self.store, sid)
         target = next((c for c in reversed(self.charts) if c.isVisible()), None)
         if target is None:
-            self.new_chart([name])
-        else:
-            target.add_stream(name)
+            target = self.new_chart(title=name)
+        target.add_stream(name, source)
+
+    # ------------------------------------------------------------ recordings
+
+    def chart_recording(self, source: str) -> list[ChartDock]:
+        """Charts of recording ``source``'s streams (up to 4 a chart), bound to it: live
+        charts keep following live data."""
+        names = sorted(
+            {n for s in lookup.recordings(self.store).get(source, []) for n in s.streams}
+        )
+        docks = []
+        for i in range(0, len(names), RECORDING_CURVES_PER_CHART):
+            part = names[i : i + RECORDING_CURVES_PER_CHART]
+            dock = self.new_chart(title=f"{Path(source).name}: {', '.join(part)}")
+            dock.recording = source
+            for name in part:
+                dock.add_stream(name, source)
+            docks.append(dock)
+        return docks
+
+    def close_recording(self, source: str) -> None:
+        """Forget recording ``source``: its sessions, its curves in every chart, and the charts
+        made for it."""
+        for dock in list(self.charts):
+            dock.remove_source(source)
+            if dock.recording == source and not dock.curves:
+                dock.close()
+        self.store.remove_source(source)
+        self.browser.sync()
+        self.show_status(f"Closed recording {Path(source).name}", 5000)
 
     def _plot_selected(self) -> None:
         names = self.selected_streams()

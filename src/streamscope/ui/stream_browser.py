@@ -1,11 +1,17 @@
-"""The stream browser: a session → stream tree with a filter box; streams drag onto charts."""
+"""The stream browser: a session → stream tree with a filter box; streams drag onto charts.
+
+Live sessions are top-level items, newest first; each opened recording is one group below
+them (its file name, in italics on a tinted row), holding its sessions: a recording is never
+mistaken for live data, and its context menu charts or closes it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
@@ -19,9 +25,20 @@ from streamscope.core.store.store import Store
 from streamscope.ui.dnd import streams_to_mime
 
 REF_ROLE = Qt.ItemDataRole.UserRole  # (session id, stream name) on stream items
+SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1  # a recording's path, on its group and below
+RECORDING_TINT = QColor(120, 90, 30, 70)  # the background of a recording's group row
 
 
 class _Tree(QTreeWidget):
+    dragging = Signal(bool)  # a drag of streams started (True) / ended (False)
+
+    def startDrag(self, actions) -> None:
+        self.dragging.emit(True)
+        try:
+            super().startDrag(actions)
+        finally:
+            self.dragging.emit(False)
+
     def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:
         refs = [it.data(0, REF_ROLE) for it in items if it.data(0, REF_ROLE)]
         return streams_to_mime([tuple(r) for r in refs])
@@ -31,6 +48,8 @@ class StreamBrowser(QWidget):
     """Mirrors the store; ``sync`` is called from the render clock, never from ingest."""
 
     streamActivated = Signal(str, str)  # session id, stream name (double-click / Enter)
+    chartRecording = Signal(str)  # a recording's path: "Chart this recording"
+    closeRecording = Signal(str)  # a recording's path: "Close recording"
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +75,7 @@ class StreamBrowser(QWidget):
         lay.addWidget(self.tree)
         self._sessions: dict[str, QTreeWidgetItem] = {}
         self._streams: dict[tuple[str, str], QTreeWidgetItem] = {}
+        self._recordings: dict[str, QTreeWidgetItem] = {}  # path -> group item
         self._structure = -1
 
     def sync(self) -> None:
@@ -71,20 +91,32 @@ class StreamBrowser(QWidget):
         sessions = self.store.sessions
         for sid in [s for s in self._sessions if s not in sessions]:
             root = self._sessions.pop(sid)
-            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(root))
+            parent = root.parent()
+            if parent is not None:
+                parent.removeChild(root)
+            else:
+                self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(root))
             for key in [k for k in self._streams if k[0] == sid]:
                 del self._streams[key]
+        sources = {s.source for s in sessions.values() if s.source}
+        for path in [p for p in self._recordings if p not in sources]:
+            group = self._recordings.pop(path)
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(group))
         for sid, session in sessions.items():
             root = self._sessions.get(sid)
             if root is None:
                 root = QTreeWidgetItem([session.name, ""])
                 root.setFlags(root.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
-                self.tree.insertTopLevelItem(0, root)  # newest first
+                if session.source:
+                    root.setData(0, SOURCE_ROLE, session.source)
+                    self._recording_group(session.source).addChild(root)
+                else:
+                    self.tree.insertTopLevelItem(0, root)  # newest first, above recordings
                 self._sessions[sid] = root
                 root.setExpanded(True)
             started = dt.datetime.fromtimestamp(session.started).strftime("%H:%M:%S")
             root.setText(0, session.name)
-            root.setText(1, "live" if session.live else "ended")
+            root.setText(1, "recorded" if session.source else "live" if session.live else "ended")
             root.setToolTip(
                 0,
                 f"{session.name}\nstarted {started}\nclient {session.client or '?'}\n"
@@ -94,10 +126,35 @@ class StreamBrowser(QWidget):
                 if (sid, name) not in self._streams:
                     item = QTreeWidgetItem(root, [name, ""])
                     item.setData(0, REF_ROLE, [sid, name])
+                    if session.source:
+                        item.setData(0, SOURCE_ROLE, session.source)
                     item.setToolTip(0, "Drag onto a chart, or onto empty space for a new chart")
                     self._streams[(sid, name)] = item
             root.sortChildren(0, Qt.SortOrder.AscendingOrder)
         self._apply_filter(self.filter.text())
+
+    def _recording_group(self, path: str) -> QTreeWidgetItem:
+        """The group item of recording ``path``, made below every live session."""
+        group = self._recordings.get(path)
+        if group is None:
+            group = QTreeWidgetItem([f"Recording: {Path(path).name}", "file"])
+            group.setFlags(group.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
+            group.setData(0, SOURCE_ROLE, path)
+            group.setToolTip(0, f"{path}\nRight-click: Chart this recording, Close recording")
+            font = group.font(0)
+            font.setItalic(True)
+            font.setBold(True)
+            for col in (0, 1):
+                group.setFont(col, font)
+                group.setBackground(col, QBrush(RECORDING_TINT))
+            self.tree.addTopLevelItem(group)  # below the live sessions
+            group.setExpanded(True)
+            self._recordings[path] = group
+        return group
+
+    def recording_paths(self) -> list[str]:
+        """The recordings shown, in the order opened."""
+        return list(self._recordings)
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
@@ -109,6 +166,9 @@ class StreamBrowser(QWidget):
                 child.setHidden(hide)
                 shown += not hide
             root.setHidden(bool(needle) and shown == 0)
+        for group in self._recordings.values():
+            kids = [group.child(i) for i in range(group.childCount())]
+            group.setHidden(bool(needle) and all(k.isHidden() for k in kids))
 
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
         ref = item.data(0, REF_ROLE)
@@ -118,10 +178,18 @@ class StreamBrowser(QWidget):
     def _context_menu(self, pos) -> None:
         item = self.tree.itemAt(pos)
         ref = item.data(0, REF_ROLE) if item else None
+        source = item.data(0, SOURCE_ROLE) if item else None
+        menu = QMenu(self)
+        if source:
+            menu.addAction("Chart this recording", lambda: self.chartRecording.emit(source))
+            menu.addAction("Close recording", lambda: self.closeRecording.emit(source))
+            if not ref:
+                menu.exec(self.tree.viewport().mapToGlobal(pos))
+                return
+            menu.addSeparator()
         if not ref:
             return
         sid, name = ref
-        menu = QMenu(self)
         menu.addAction("Chart in the newest chart", lambda: self.streamActivated.emit(sid, name))
         live = self.store.sessions[sid].live
         if (sid, name) in self.paused_at_source:

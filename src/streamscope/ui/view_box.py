@@ -12,12 +12,19 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
 
 Bounds = tuple[float, float, float, float]  # x0, x1, y0, y1
 
 
 class KnownBoundsViewBox(pg.ViewBox):
-    """``pg.ViewBox`` with :meth:`set_bounds` hints; items without one are walked as usual."""
+    """``pg.ViewBox`` with :meth:`set_bounds` hints; items without one are walked as usual.
+
+    Its mouse is that of a time chart: the wheel zooms time (x) only, Ctrl+wheel the values
+    (y); a double-click asks for the live view back (``fitRequested``). pyqtgraph's wheel
+    zoomed both axes, so y stopped auto-fitting and the live curve left the view."""
+
+    fitRequested = Signal()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -29,6 +36,19 @@ class KnownBoundsViewBox(pg.ViewBox):
 
     def forget(self, item: object) -> None:
         self._known.pop(item, None)
+
+    def wheelEvent(self, ev, axis=None):
+        if axis is None:
+            ctrl = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            axis = 1 if ctrl else 0
+        super().wheelEvent(ev, axis)
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.fitRequested.emit()
+            return
+        super().mouseClickEvent(ev)
 
     def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):
         # Known bounds are those of what is in view (the chart computes them so), which is what

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from streamscope.core.store import lookup
 from streamscope.core.store.store import Store, StoreError, Stream
 
 Kind = Literal["derivative", "mean", "rms"]
@@ -107,7 +108,7 @@ class DerivedStream:
 
     def update(self, store: Store) -> int:
         """Derive what arrived since the last call; return how many samples were written."""
-        src = store.find(self.spec.source)
+        src = lookup.newest(store, self.spec.source)
         if src is None or src.name == self.spec.name:
             return 0
         if src is not self.source:

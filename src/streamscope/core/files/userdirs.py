@@ -39,6 +39,16 @@ def recordings_dir() -> Path:
     return documents_dir() / "Recordings"
 
 
+def exports_dir() -> Path:
+    """Chart data saved as CSV."""
+    return documents_dir() / "Exports"
+
+
+def layouts_dir() -> Path:
+    """Layouts the user saves by name (the remembered last layout stays in the config folder)."""
+    return documents_dir() / "Layouts"
+
+
 def last_layout_path() -> Path:
     return config_dir() / "last_layout.json"
 
@@ -102,3 +112,14 @@ class Settings:
         if isinstance(value, str) and Path(value).is_dir():
             return Path(value)
         return default
+
+    def start_folder(self, key: str, default: Path) -> Path:
+        """Where a file dialog opens: the folder last used for ``key``, else ``default``,
+        created on first use (a dialog given a missing folder opens wherever the app was
+        started). If it cannot be created, the nearest folder of it that exists."""
+        folder = self.folder(key, default)
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+        while not folder.is_dir() and folder.parent != folder:
+            folder = folder.parent
+        return folder

@@ -70,6 +70,9 @@ class Session:
     started: float = field(default_factory=time.time)
     ended: float | None = None
     origin: float | None = None  # time shown as 0 on this session's axis
+    # The wall-clock time (time.time()) of that 0: when its first sample arrived, less that
+    # sample's time after origin. Charts line sessions up by it (None: read from a recording).
+    wall_zero: float | None = None
     streams: dict[str, Stream] = field(default_factory=dict)
     source: str = ""  # "" = live ingest; else the recording file it was read back from
     resumable: bool = False  # ended by a lost connection: the same hello id continues it
@@ -207,6 +210,14 @@ class Store:
         self.structure_version += 1
         return session
 
+    def remove_source(self, source: str) -> int:
+        """Forget every session read back from recording ``source`` (File ▸ Close recording);
+        returns how many went."""
+        gone = [s for s in self.sessions.values() if source and s.source == source]
+        for session in gone:
+            self._forget(session)
+        return len(gone)
+
     def new_run(self, session_id: str) -> Session:
         """Continue a connection whose clock restarted in a new session (Play #n+1)."""
         old = self.sessions[session_id]
@@ -280,6 +291,7 @@ class Store:
         session = self.sessions[stream.session_id]
         if session.origin is None:
             session.origin = float(t[0]) if t[0] > EPOCH_THRESHOLD else 0.0
+            session.wall_zero = time.time() - (float(t[0]) - session.origin)
         dropped = ring.append(t, v)
         stream.lod.sync(ring, eager=False)  # whole blocks only: per-sample messages stay cheap
         self.total_dropped += dropped

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamscope.core.analysis.align import METHODS, align_xy
+from streamscope.core.store import lookup
 from streamscope.core.store.store import Store
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
@@ -215,7 +216,7 @@ class XYDock(QDockWidget):
         self._sync_names()
         if not (self.x_name and self.y_name):
             return False
-        sx, sy = self.store.find(self.x_name), self.store.find(self.y_name)
+        sx, sy = lookup.newest(self.store, self.x_name), lookup.newest(self.store, self.y_name)
         if sx is None or sy is None or not len(sx.ring) or not len(sy.ring):
             self.status.setText("waiting for data…")
             return False
