@@ -25,7 +25,10 @@ import math
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +115,24 @@ def harness_exe(build_dir: Path, core_dll: Path) -> Path:
 # ------------------------------------------------------------------ servers
 
 
+def _decode_binary(data: bytes) -> dict[str, Any]:
+    """One PROTOCOL.md binary frame as a dict; raises ValueError when malformed."""
+    if data[:4] != b"SSB1":
+        raise ValueError(f"binary frame without the SSB1 magic: {data[:16]!r}")
+    (nlen,) = struct.unpack_from("<H", data, 4)
+    name = data[6 : 6 + nlen].decode()
+    (n,) = struct.unpack_from("<I", data, 6 + nlen)
+    start = 10 + nlen
+    if len(data) != start + 16 * n:
+        raise ValueError(f"binary frame of {len(data)} bytes, expected {start + 16 * n}")
+    t = struct.unpack_from(f"<{n}d", data, start)
+    v = struct.unpack_from(f"<{n}d", data, start + 8 * n)
+    return {"type": "binary", "stream": name, "t": list(t), "v": list(v)}
+
+
 class FakeServer:
-    """A minimal server that records every frame (parsed as strict JSON) per connection."""
+    """A minimal server that records every frame per connection: text frames parsed as strict
+    JSON, binary frames decoded from the PROTOCOL.md layout."""
 
     kind = "fake"
 
@@ -140,6 +159,9 @@ class FakeServer:
         await ws.send(json.dumps({"type": "initial_configuration", "protocol": 1}))
         async for message in ws:
             try:
+                if isinstance(message, bytes):
+                    conn["frames"].append(_decode_binary(message))
+                    continue
                 conn["frames"].append(json.loads(message, parse_constant=_reject_constant))
             except ValueError as e:
                 conn["invalid"].append(f"{e}: {message[:200]!r}")
@@ -155,6 +177,11 @@ class FakeServer:
             for frame in conn["frames"]:
                 if frame.get("type") == "samples":
                     out += [(s["t"], s["v"]) for s in frame["samples"] if s["stream"] == stream]
+                elif frame.get("type") == "binary" and frame["stream"] == stream:
+                    out += [
+                        (t, None if math.isnan(v) else v)
+                        for t, v in zip(frame["t"], frame["v"], strict=True)
+                    ]
                 elif frame.get("type") == "historical_data_response" and frame["metric"] == stream:
                     out += list(zip(frame["t"], frame["v"], strict=True))
         return out
@@ -180,7 +207,7 @@ class FakeServer:
                 "version": "0.1.0",
             }
             for frame in conn["frames"][1:]:
-                assert frame.get("type") in {"samples", "historical_data_response", "bye"}, frame
+                assert frame.get("type") in {"binary", "historical_data_response", "bye"}, frame
         assert conns[-1]["frames"][-1] == {"type": "bye"}
 
 
@@ -193,11 +220,15 @@ class AppServer:
 
     kind = "app"
 
+    token: str | None = None
+
     def __init__(self) -> None:
         from streamscope.core.store.store import Store
+        from streamscope.ingest.guard import ServerSettings
         from streamscope.ingest.server import IngestServer
 
         self._server_cls = IngestServer
+        self._settings = ServerSettings(token=self.token)
         self.store = Store()
         self.server = None
         self.port = 0
@@ -207,7 +238,9 @@ class AppServer:
         return f"ws://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self.server = self._server_cls(self.store, host="127.0.0.1", port=self.port)
+        self.server = self._server_cls(
+            self.store, host="127.0.0.1", port=self.port, settings=self._settings
+        )
         await self.server.start()
         self.port = self.server.port
 
@@ -732,6 +765,155 @@ def test_nan_and_infinity_arrive_as_gaps(harness_exe: Path, server_cls: type) ->
             assert server.samples(session, "gappy") == expected
             if isinstance(server, FakeServer):
                 server.check_session(session, connections=1)  # strict JSON: no NaN tokens
+        finally:
+            await harness.kill()
+            await server.stop()
+
+    run(main())
+
+
+# ------------------------------------------------------------------ connect that always ends
+
+
+class SilentListener:
+    """Accepts TCP connections and never answers the WebSocket upgrade (a frozen app, a wrong
+    port behind a proxy). A plain socket server on a thread; counts the connections."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.2)
+        self.port = self._sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted.append(conn)  # held open, never read or answered
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for conn in self.accepted:
+            conn.close()
+        self._sock.close()
+
+
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
+def test_connect_to_a_silent_listener_times_out_and_stop_ends_it(harness_exe: Path) -> None:
+    """Attempts fail after ConnectTimeout and are retried; Stop(500 ms) during a hanging attempt
+    returns true within 600 ms and the client is Stopped; one socket at most is left waiting."""
+    listener = SilentListener()
+
+    async def main() -> None:
+        harness = await Harness.start(
+            harness_exe, listener.url, "hang", "--connect-timeout", "1000"
+        )
+        try:
+            attempts = await harness.expect(r"ATTEMPTS failed=(\d+) ms=(\d+) error=(\S+)", 30)
+            failed, ms = int(attempts[1]), int(attempts[2])
+            assert failed >= 2, harness.transcript
+            # two attempts of 1 s each plus one backoff of 0.2 s +-20 %
+            assert 1900 <= ms <= 15000, harness.transcript
+            assert "TimeoutException" in attempts[3]
+            stop = await harness.expect(r"STOP returned=(\w+) ms=(\d+) before=(\w+) state=(\w+) .*")
+            print(f"Stop(500 ms) during a hanging connect: returned {stop[1]} in {stop[2]} ms")
+            assert stop[3] == "Connecting", "Stop was meant to land in the middle of an attempt"
+            assert stop[1] == "true" and int(stop[2]) <= 600 and stop[4] == "Stopped", stop[0]
+            await harness.expect("DONE")
+            assert await harness.close() == 0
+            assert len(listener.accepted) == 1, "abandoned sockets piled up"
+        finally:
+            await harness.kill()
+
+    try:
+        run(main())
+    finally:
+        listener.close()
+
+
+# ------------------------------------------------------------------ token
+
+
+class TokenAppServer(AppServer):
+    """The app as started with --token: refuses clients without the shared secret."""
+
+    token = "s3cret-for-the-test"
+
+
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
+def test_token_is_accepted_by_an_app_started_with_token(harness_exe: Path) -> None:
+    """The client sends Authorization: Bearer; without it the same app refuses the connection."""
+    problem = _app_server_available()
+    if problem:
+        pytest.skip(problem)
+
+    async def main() -> None:
+        server = TokenAppServer()
+        await server.start()
+        harness = await Harness.start(
+            harness_exe, server.url, "values", "--token", TokenAppServer.token
+        )
+        try:
+            session = (await harness.expect(r"READY session=(\S+)"))[1]
+            await harness.expect("FLUSHED")
+            totals = await harness.totals()
+            assert await harness.close() == 0
+            assert totals["SENT"] == 2000 + len(BETA_VALUES)
+            await eventually(lambda: len(server.samples(session, "alpha")) >= 2000, "alpha")
+
+            refused = await Harness.start(harness_exe, server.url, "interactive")
+            try:
+                await refused.send("wait_state WaitingToReconnect 20000")
+                await refused.expect("STATE_REACHED WaitingToReconnect")
+                await refused.send("stats")
+                stats = await refused.expect(r"STATS .*")
+                assert " failed=0 " not in stats[0], stats[0]
+                assert server.server.rejected.get(401), server.server.rejected
+            finally:
+                await refused.kill()
+        finally:
+            await harness.kill()
+            await server.stop()
+
+    run(main())
+
+
+# ------------------------------------------------------------------ allocations
+
+
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
+def test_bytes_allocated_per_sample(harness_exe: Path) -> None:
+    """Prints bytes allocated per sample once warm: Enqueue on the calling (main) thread while
+    the client sends, and the sender's frame writer. Mono's own ClientWebSocket.SendAsync
+    (per frame, on pool threads) is not covered: Mono has no process-wide counter."""
+
+    async def main() -> None:
+        server = FakeServer()
+        await server.start()
+        harness = await Harness.start(harness_exe, server.url, "alloc", "--capacity", "40000")
+        try:
+            main_thread = await harness.expect(r"ALLOC main_thread_bytes_per_sample=(\S+) .*", 60)
+            encode = await harness.expect(r"ALLOC sender_encode_bytes_per_sample=(\S+) .*", 60)
+            await harness.expect("DONE")
+            assert await harness.close() == 0
+            for line in (main_thread, encode):
+                print(line[0])
+            assert float(main_thread[1]) == 0.0, main_thread[0]
+            assert float(encode[1]) == 0.0, encode[0]
         finally:
             await harness.kill()
             await server.stop()
