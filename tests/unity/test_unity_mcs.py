@@ -25,7 +25,10 @@ import math
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +115,24 @@ def harness_exe(build_dir: Path, core_dll: Path) -> Path:
 # ------------------------------------------------------------------ servers
 
 
+def _decode_binary(data: bytes) -> dict[str, Any]:
+    """One PROTOCOL.md binary frame as a dict; raises ValueError when malformed."""
+    if data[:4] != b"SSB1":
+        raise ValueError(f"binary frame without the SSB1 magic: {data[:16]!r}")
+    (nlen,) = struct.unpack_from("<H", data, 4)
+    name = data[6 : 6 + nlen].decode()
+    (n,) = struct.unpack_from("<I", data, 6 + nlen)
+    start = 10 + nlen
+    if len(data) != start + 16 * n:
+        raise ValueError(f"binary frame of {len(data)} bytes, expected {start + 16 * n}")
+    t = struct.unpack_from(f"<{n}d", data, start)
+    v = struct.unpack_from(f"<{n}d", data, start + 8 * n)
+    return {"type": "binary", "stream": name, "t": list(t), "v": list(v)}
+
+
 class FakeServer:
-    """A minimal server that records every frame (parsed as strict JSON) per connection."""
+    """A minimal server that records every frame per connection: text frames parsed as strict
+    JSON, binary frames decoded from the PROTOCOL.md layout."""
 
     kind = "fake"
 
@@ -140,6 +159,9 @@ class FakeServer:
         await ws.send(json.dumps({"type": "initial_configuration", "protocol": 1}))
         async for message in ws:
             try:
+                if isinstance(message, bytes):
+                    conn["frames"].append(_decode_binary(message))
+                    continue
                 conn["frames"].append(json.loads(message, parse_constant=_reject_constant))
             except ValueError as e:
                 conn["invalid"].append(f"{e}: {message[:200]!r}")
@@ -155,6 +177,11 @@ class FakeServer:
             for frame in conn["frames"]:
                 if frame.get("type") == "samples":
                     out += [(s["t"], s["v"]) for s in frame["samples"] if s["stream"] == stream]
+                elif frame.get("type") == "binary" and frame["stream"] == stream:
+                    out += [
+                        (t, None if math.isnan(v) else v)
+                        for t, v in zip(frame["t"], frame["v"], strict=True)
+                    ]
                 elif frame.get("type") == "historical_data_response" and frame["metric"] == stream:
                     out += list(zip(frame["t"], frame["v"], strict=True))
         return out
@@ -180,7 +207,7 @@ class FakeServer:
                 "version": "0.1.0",
             }
             for frame in conn["frames"][1:]:
-                assert frame.get("type") in {"samples", "historical_data_response", "bye"}, frame
+                assert frame.get("type") in {"binary", "historical_data_response", "bye"}, frame
         assert conns[-1]["frames"][-1] == {"type": "bye"}
 
 
@@ -193,11 +220,15 @@ class AppServer:
 
     kind = "app"
 
+    token: str | None = None
+
     def __init__(self) -> None:
         from streamscope.core.store.store import Store
+        from streamscope.ingest.guard import ServerSettings
         from streamscope.ingest.server import IngestServer
 
         self._server_cls = IngestServer
+        self._settings = ServerSettings(token=self.token)
         self.store = Store()
         self.server = None
         self.port = 0
@@ -207,7 +238,9 @@ class AppServer:
         return f"ws://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self.server = self._server_cls(self.store, host="127.0.0.1", port=self.port)
+        self.server = self._server_cls(
+            self.store, host="127.0.0.1", port=self.port, settings=self._settings
+        )
         await self.server.start()
         self.port = self.server.port
 
@@ -410,6 +443,8 @@ def test_package_manifest_and_asmdefs() -> None:
     assert manifest["displayName"] and manifest["description"]
     assert [s["path"] for s in manifest["samples"]] == ["Samples~/Basic"]
     assert (PKG / "Samples~" / "Basic" / "BasicTelemetry.cs").is_file()
+    sample = (PKG / "Samples~" / "Basic" / "BasicTelemetry.cs").read_text(encoding="utf-8")
+    assert "RuntimeInitializeOnLoadMethod" not in sample, "the sample must not spawn itself"
     for doc in ("README.md", "CHANGELOG.md", "LICENSE.md"):
         assert (PKG / doc).is_file(), doc
 
@@ -417,10 +452,39 @@ def test_package_manifest_and_asmdefs() -> None:
     assert core["name"] == "StreamScope.Core" and core["noEngineReferences"] is True
     assert core["references"] == []
     unity = _json(PKG / "Runtime" / "Unity" / "StreamScope.Unity.asmdef")
-    assert unity["name"] == "StreamScope.Unity" and unity["references"] == ["StreamScope.Core"]
+    assert unity["name"] == "StreamScope.Unity"
+    assert set(unity["references"]) == {"StreamScope.Core", "StreamScope"}
+    facade = _json(PKG / "Runtime" / "Api" / "StreamScope.asmdef")
+    assert facade["name"] == "StreamScope" and facade["references"] == []
+    assert facade["defineConstraints"] == [], "the facade is compiled into every build"
+    # The runtime is compiled only where the facade's [Conditional] calls are kept.
+    gate = ["UNITY_EDITOR || DEVELOPMENT_BUILD || STREAMSCOPE_ENABLED"]
+    assert core["defineConstraints"] == gate and unity["defineConstraints"] == gate
+    facade_src = (PKG / "Runtime" / "Api" / "StreamScope.cs").read_text(encoding="utf-8")
+    conditional = (
+        '[Conditional("UNITY_EDITOR"), Conditional("DEVELOPMENT_BUILD"), '
+        'Conditional("STREAMSCOPE_ENABLED")]'
+    )
+    for method in ("Register", "RegisterVector", "TrackPlayer", "Unregister", "Send", "SendVector",
+                   "SendAt", "Begin", "Shutdown"):  # fmt: skip
+        for m in re.finditer(rf"public static (\w+) {method}\(", facade_src):
+            assert m[1] == "void", f"{method} must return void to be [Conditional]"
+            head = facade_src[: m.start()].rstrip().splitlines()[-1].strip()
+            assert head == conditional, f"{method}: {head}"
     editor = _json(PKG / "Editor" / "StreamScope.Editor.asmdef")
     assert editor["includePlatforms"] == ["Editor"]
-    assert set(editor["references"]) == {"StreamScope.Core", "StreamScope.Unity"}
+    assert set(editor["references"]) == {"StreamScope", "StreamScope.Core", "StreamScope.Unity"}
+    for tests in ("Runtime", "Editor"):
+        asmdef = _json(PKG / "Tests" / tests / f"StreamScope.Tests.{tests}.asmdef")
+        assert "UNITY_INCLUDE_TESTS" in asmdef["defineConstraints"]
+        assert asmdef["precompiledReferences"] == ["nunit.framework.dll"]
+        assert asmdef["autoReferenced"] is False
+    assert manifest["documentationUrl"] and manifest["changelogUrl"] and manifest["licensesUrl"]
+    assert manifest["author"]["url"]
+    assert (PKG / "Documentation~" / "com.streamscope.client.md").is_file()
+    changelog = (PKG / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(r"^## \[Unreleased\]$", changelog, re.M), "Keep a Changelog heading"
+    assert "unreleased]" not in changelog.lower().replace("[unreleased]", "")
 
 
 def test_every_package_asset_has_a_meta_file() -> None:
@@ -458,17 +522,43 @@ def test_core_and_harness_compile_and_selftest(harness_exe: Path) -> None:
     assert proc.returncode == 0 and "SELFTEST ok" in proc.stdout, proc.stdout + proc.stderr
 
 
-@pytest.mark.slow  # compiles C# with mcs and runs it under mono
-def test_unity_and_editor_compile_against_stubs(build_dir: Path, core_dll: Path) -> None:
-    """(2) Runtime/Unity, Editor and the sample type-check against the stub Unity API.
+ENABLING = ("UNITY_EDITOR", "DEVELOPMENT_BUILD", "STREAMSCOPE_ENABLED")
+# Every asmdef of the package, in dependency order (the sample's lives in Samples~).
+ASMDEF_FOLDERS = [
+    PKG / "Runtime" / "Api",
+    PKG / "Runtime" / "Core",
+    PKG / "Runtime" / "Unity",
+    PKG / "Editor",
+    PKG / "Tests" / "Runtime",
+    PKG / "Tests" / "Editor",
+    PKG / "Samples~" / "Basic",
+]
+# What each build stands for: the symbols Unity would define.
+BUILDS = {
+    "editor": {"UNITY_EDITOR", "UNITY_INCLUDE_TESTS"},
+    "editor-unity6": {"UNITY_EDITOR", "UNITY_INCLUDE_TESTS", "<version defines>"},
+    "development": {"DEVELOPMENT_BUILD"},
+    "release-enabled": {"STREAMSCOPE_ENABLED"},
+    "release": set(),
+}
+TEST_RUNNER = {"UnityEngine.TestRunner", "UnityEditor.TestRunner"}
 
-    Each asmdef is compiled as its own assembly with exactly the references its asmdef lists, so
-    a runtime file using UnityEditor, or an internal used across assemblies, fails here too.
-    This is a syntax/type check only; nothing of Unity's behaviour is tested.
-    """
+
+def _constraints_hold(asmdef: dict, defines: set[str]) -> bool:
+    """Unity's defineConstraints: every entry must hold; an entry may be 'A || B'; '!A' negates."""
+    for entry in asmdef.get("defineConstraints", []):
+        terms = [t.strip() for t in entry.split("||")]
+        if not any((t[1:] not in defines) if t.startswith("!") else (t in defines) for t in terms):
+            return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def stub_dlls(build_dir: Path) -> dict[str, Path]:
     stubs = HERE / "stubs"
     engine = build_dir / "UnityEngine.dll"
     editor_api = build_dir / "UnityEditor.dll"
+    runner = build_dir / "TestFramework.dll"
     _mcs(["-target:library", f"-out:{engine}", str(stubs / "UnityEngineStub.cs")], "stub")
     _mcs(
         [
@@ -479,33 +569,134 @@ def test_unity_and_editor_compile_against_stubs(build_dir: Path, core_dll: Path)
         ],
         "stub",
     )
-    built = {"StreamScope.Core": core_dll}
-    for folder in (PKG / "Runtime" / "Unity", PKG / "Editor"):
+    _mcs(
+        ["-target:library", f"-out:{runner}", f"-r:{engine}", str(stubs / "TestFrameworkStub.cs")],
+        "stub",
+    )
+    return {"engine": engine, "editor": editor_api, "runner": runner}
+
+
+def build_package(out_dir: Path, stub: dict[str, Path], defines: set[str]) -> dict[str, Path]:
+    """Compile every asmdef of the package as Unity would for ``defines``: assemblies whose
+    defineConstraints fail are left out, Editor-only ones need UNITY_EDITOR, each assembly gets
+    exactly the references its asmdef lists, and everything is built with -doc and warnings as
+    errors (so a public member without an XML comment, CS1591, fails the build)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for dll in stub.values():
+        shutil.copy(dll, out_dir / dll.name)
+    built: dict[str, Path] = {}
+    for folder in ASMDEF_FOLDERS:
         (asmdef_path,) = folder.glob("*.asmdef")
         asmdef = _json(asmdef_path)
-        refs = [f"-r:{built[name]}" for name in asmdef["references"]]
-        refs.append(f"-r:{engine}")
+        if not _constraints_hold(asmdef, defines):
+            continue
+        if asmdef["includePlatforms"] == ["Editor"] and "UNITY_EDITOR" not in defines:
+            continue
+        symbols = set(defines)
+        if "<version defines>" in defines:
+            symbols |= {v["define"] for v in asmdef.get("versionDefines", [])}
+        symbols.discard("<version defines>")
+        refs = [] if asmdef.get("noEngineReferences") else [f"-r:{out_dir / 'UnityEngine.dll'}"]
+        for name in asmdef["references"]:
+            if name in TEST_RUNNER:
+                refs.append(f"-r:{out_dir / 'TestFramework.dll'}")
+            else:
+                assert name in built, f"{asmdef['name']} needs {name}, which this build leaves out"
+                refs.append(f"-r:{built[name]}")
+        if "nunit.framework.dll" in asmdef.get("precompiledReferences", []):
+            refs.append(f"-r:{out_dir / 'TestFramework.dll'}")
         if asmdef["includePlatforms"] == ["Editor"]:
-            refs.append(f"-r:{editor_api}")
-        out = build_dir / f"{asmdef['name']}.dll"
+            refs.append(f"-r:{out_dir / 'UnityEditor.dll'}")
+        out = out_dir / f"{asmdef['name']}.dll"
+        define_args = [f"-define:{d}" for d in sorted(symbols)]
         _mcs(
-            ["-target:library", "-warnaserror", f"-out:{out}", *refs, *_sources(folder)],
-            asmdef["name"],
+            [
+                "-target:library",
+                "-warnaserror",
+                "-warnaserror+:CS1591",
+                f"-doc:{out.with_suffix('.xml')}",
+                f"-out:{out}",
+                *define_args,
+                *sorted(set(refs)),
+                *_sources(folder),
+            ],
+            f"{asmdef['name']} ({' '.join(sorted(defines)) or 'no defines'})",
         )
         built[asmdef["name"]] = out
-    # The sample lands in the user's Assembly-CSharp, which sees the auto-referenced asmdefs.
+    # The game's own code (Assembly-CSharp) sees the facade only.
+    game = out_dir / "Game.dll"
     _mcs(
         [
             "-target:library",
             "-warnaserror",
-            f"-out:{build_dir / 'Sample.dll'}",
-            f"-r:{engine}",
-            f"-r:{built['StreamScope.Core']}",
-            f"-r:{built['StreamScope.Unity']}",
-            *_sources(PKG / "Samples~" / "Basic"),
+            f"-out:{game}",
+            *[f"-define:{d}" for d in sorted(defines) if not d.startswith("<")],
+            f"-r:{out_dir / 'UnityEngine.dll'}",
+            f"-r:{built['StreamScope']}",
+            str(HERE / "game" / "GameCode.cs"),
         ],
-        "Samples~/Basic",
+        "game code",
     )
+    built["Game"] = game
+    return built
+
+
+@pytest.fixture(scope="session")
+def il_scan_exe(build_dir: Path) -> Path:
+    out = build_dir / "IlScan.exe"
+    _mcs([f"-out:{out}", str(HERE / "ilscan" / "IlScan.cs")], "IlScan")
+    return out
+
+
+def _calls_into_streamscope(il_scan: Path, assembly: Path) -> list[str]:
+    _, mono = _require_mono()
+    proc = subprocess.run(
+        [mono, str(il_scan), str(assembly), "StreamScope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    methods = int(re.search(r"^METHODS (\d+)$", proc.stdout, re.M)[1])
+    assert methods >= 4, proc.stdout  # the scan did read the game's method bodies
+    return [line for line in proc.stdout.splitlines() if line.startswith("CALL ")]
+
+
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
+@pytest.mark.parametrize("build", sorted(BUILDS))
+def test_package_compiles_in_every_build(
+    build: str, build_dir: Path, stub_dlls: dict[str, Path], il_scan_exe: Path
+) -> None:
+    """Every asmdef compiles against the stub Unity API as Unity would build it: the editor
+    (tests included, old and new Unity versions), a development build, a release build with
+    STREAMSCOPE_ENABLED, and a plain release build, where the runtime, Core and test assemblies
+    are left out by their defineConstraints and the game code still compiles. With -doc and
+    CS1591 as an error. A type check only: nothing of Unity's behaviour runs here."""
+    defines = BUILDS[build]
+    built = build_package(build_dir / build, stub_dlls, defines)
+    enabled = bool(defines & set(ENABLING))
+    runtime = {"StreamScope.Core", "StreamScope.Unity"}
+    if enabled:
+        assert runtime <= built.keys(), sorted(built)
+    else:
+        assert not runtime & built.keys(), (
+            f"release build compiled {sorted(runtime & built.keys())}"
+        )
+        assert "StreamScope.Tests.Runtime" not in built
+    if "UNITY_INCLUDE_TESTS" in defines:
+        assert {"StreamScope.Tests.Runtime", "StreamScope.Tests.Editor"} <= built.keys()
+    assert "StreamScope.Samples.Basic" in built
+
+    calls = _calls_into_streamscope(il_scan_exe, built["Game"])
+    sample_calls = _calls_into_streamscope(il_scan_exe, built["StreamScope.Samples.Basic"])
+    if enabled:
+        # The scan finds the calls when they are there (so it can fail).
+        assert len(calls) >= 13, calls
+        assert sample_calls, "the sample should call StreamScope in this build"
+    else:
+        assert calls == [], "release game code still calls StreamScope:\n" + "\n".join(calls)
+        assert sample_calls == [], "\n".join(sample_calls)
 
 
 # ------------------------------------------------------------------ networked behaviour
@@ -732,6 +923,155 @@ def test_nan_and_infinity_arrive_as_gaps(harness_exe: Path, server_cls: type) ->
             assert server.samples(session, "gappy") == expected
             if isinstance(server, FakeServer):
                 server.check_session(session, connections=1)  # strict JSON: no NaN tokens
+        finally:
+            await harness.kill()
+            await server.stop()
+
+    run(main())
+
+
+# ------------------------------------------------------------------ connect that always ends
+
+
+class SilentListener:
+    """Accepts TCP connections and never answers the WebSocket upgrade (a frozen app, a wrong
+    port behind a proxy). A plain socket server on a thread; counts the connections."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.2)
+        self.port = self._sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted.append(conn)  # held open, never read or answered
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for conn in self.accepted:
+            conn.close()
+        self._sock.close()
+
+
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
+def test_connect_to_a_silent_listener_times_out_and_stop_ends_it(harness_exe: Path) -> None:
+    """Attempts fail after ConnectTimeout and are retried; Stop(500 ms) during a hanging attempt
+    returns true within 600 ms and the client is Stopped; one socket at most is left waiting."""
+    listener = SilentListener()
+
+    async def main() -> None:
+        harness = await Harness.start(
+            harness_exe, listener.url, "hang", "--connect-timeout", "1000"
+        )
+        try:
+            attempts = await harness.expect(r"ATTEMPTS failed=(\d+) ms=(\d+) error=(\S+)", 30)
+            failed, ms = int(attempts[1]), int(attempts[2])
+            assert failed >= 2, harness.transcript
+            # two attempts of 1 s each plus one backoff of 0.2 s +-20 %
+            assert 1900 <= ms <= 15000, harness.transcript
+            assert "TimeoutException" in attempts[3]
+            stop = await harness.expect(r"STOP returned=(\w+) ms=(\d+) before=(\w+) state=(\w+) .*")
+            print(f"Stop(500 ms) during a hanging connect: returned {stop[1]} in {stop[2]} ms")
+            assert stop[3] == "Connecting", "Stop was meant to land in the middle of an attempt"
+            assert stop[1] == "true" and int(stop[2]) <= 600 and stop[4] == "Stopped", stop[0]
+            await harness.expect("DONE")
+            assert await harness.close() == 0
+            assert len(listener.accepted) == 1, "abandoned sockets piled up"
+        finally:
+            await harness.kill()
+
+    try:
+        run(main())
+    finally:
+        listener.close()
+
+
+# ------------------------------------------------------------------ token
+
+
+class TokenAppServer(AppServer):
+    """The app as started with --token: refuses clients without the shared secret."""
+
+    token = "s3cret-for-the-test"
+
+
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
+def test_token_is_accepted_by_an_app_started_with_token(harness_exe: Path) -> None:
+    """The client sends Authorization: Bearer; without it the same app refuses the connection."""
+    problem = _app_server_available()
+    if problem:
+        pytest.skip(problem)
+
+    async def main() -> None:
+        server = TokenAppServer()
+        await server.start()
+        harness = await Harness.start(
+            harness_exe, server.url, "values", "--token", TokenAppServer.token
+        )
+        try:
+            session = (await harness.expect(r"READY session=(\S+)"))[1]
+            await harness.expect("FLUSHED")
+            totals = await harness.totals()
+            assert await harness.close() == 0
+            assert totals["SENT"] == 2000 + len(BETA_VALUES)
+            await eventually(lambda: len(server.samples(session, "alpha")) >= 2000, "alpha")
+
+            refused = await Harness.start(harness_exe, server.url, "interactive")
+            try:
+                await refused.send("wait_state WaitingToReconnect 20000")
+                await refused.expect("STATE_REACHED WaitingToReconnect")
+                await refused.send("stats")
+                stats = await refused.expect(r"STATS .*")
+                assert " failed=0 " not in stats[0], stats[0]
+                assert server.server.rejected.get(401), server.server.rejected
+            finally:
+                await refused.kill()
+        finally:
+            await harness.kill()
+            await server.stop()
+
+    run(main())
+
+
+# ------------------------------------------------------------------ allocations
+
+
+@pytest.mark.slow  # compiles C# with mcs and runs it under mono
+def test_bytes_allocated_per_sample(harness_exe: Path) -> None:
+    """Prints bytes allocated per sample once warm: Enqueue on the calling (main) thread while
+    the client sends, and the sender's frame writer. Mono's own ClientWebSocket.SendAsync
+    (per frame, on pool threads) is not covered: Mono has no process-wide counter."""
+
+    async def main() -> None:
+        server = FakeServer()
+        await server.start()
+        harness = await Harness.start(harness_exe, server.url, "alloc", "--capacity", "40000")
+        try:
+            main_thread = await harness.expect(r"ALLOC main_thread_bytes_per_sample=(\S+) .*", 60)
+            encode = await harness.expect(r"ALLOC sender_encode_bytes_per_sample=(\S+) .*", 60)
+            await harness.expect("DONE")
+            assert await harness.close() == 0
+            for line in (main_thread, encode):
+                print(line[0])
+            assert float(main_thread[1]) == 0.0, main_thread[0]
+            assert float(encode[1]) == 0.0, encode[0]
         finally:
             await harness.kill()
             await server.stop()

@@ -1,9 +1,11 @@
 // Console harness that drives StreamScope.Core's TelemetryClient for tests/unity/test_unity_mcs.py.
 // Build: mcs -langversion:7.2 -out:Harness.exe Harness.cs <Runtime/Core/*.cs>
 // Run:   mono Harness.exe <url> <scenario> [--culture de-DE] [--capacity N] [--batch N]
-//                          [--timeout SECONDS] [--name PRODUCT]
+//                          [--timeout SECONDS] [--name PRODUCT] [--token SECRET]
+//                          [--connect-timeout MS]
 // Scenarios: values, nan, culture (canned: connect, send, flush, stop), interactive (commands
-// on stdin, see RunInteractive), selftest (no network).
+// on stdin, see RunInteractive), hang (a listener that never answers the upgrade), alloc
+// (bytes allocated per sample), selftest (no network).
 // Every line on stdout is machine-readable: WORD [key=value ...]. Lines are written whole.
 using System;
 using System.Collections.Generic;
@@ -11,6 +13,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using StreamScopeCore;
 
 public static class Harness
@@ -59,6 +62,8 @@ public static class Harness
         int capacity = 20000;
         int batch = 512;
         double timeoutSeconds = 60;
+        string token = null;
+        int connectTimeoutMs = 3000;
         for (int i = 2; i + 1 < args.Length; i += 2)
         {
             string key = args[i];
@@ -68,6 +73,8 @@ public static class Harness
             else if (key == "--batch") batch = int.Parse(value, CultureInfo.InvariantCulture);
             else if (key == "--timeout") timeoutSeconds = double.Parse(value, CultureInfo.InvariantCulture);
             else if (key == "--name") name = value;
+            else if (key == "--token") token = value;
+            else if (key == "--connect-timeout") connectTimeoutMs = int.Parse(value, CultureInfo.InvariantCulture);
             else
             {
                 Emit("ERROR unknown option " + key);
@@ -98,7 +105,8 @@ public static class Harness
         options.MaxBatchSamples = batch;
         options.InitialBackoff = TimeSpan.FromSeconds(0.2);
         options.MaxBackoff = TimeSpan.FromSeconds(1);
-        options.ConnectTimeout = TimeSpan.FromSeconds(3);
+        options.ConnectTimeout = TimeSpan.FromMilliseconds(connectTimeoutMs);
+        options.Token = token;
         options.KeepAliveInterval = TimeSpan.FromSeconds(5);
         var client = new TelemetryClient(options);
         client.StateChanged += OnStateChanged;
@@ -111,6 +119,8 @@ public static class Harness
             if (scenario == "values") return RunCanned(client, ValuesPlan());
             if (scenario == "nan") return RunCanned(client, Plan("gappy", NanValues, 0.1));
             if (scenario == "culture") return RunCanned(client, Plan("culture", CultureValues, 0.5));
+            if (scenario == "hang") return RunHang(client);
+            if (scenario == "alloc") return RunAlloc(client);
             Emit("ERROR unknown scenario " + scenario);
             return 2;
         }
@@ -216,6 +226,97 @@ public static class Harness
         Emit("DROPPED " + client.SamplesDropped);
         Emit("PAUSED " + client.SamplesPaused);
         Emit("RECONNECTS " + client.ReconnectCount);
+    }
+
+    // ------------------------------------------------------------------ hanging listener
+
+    // The listener accepts TCP but never answers the upgrade. Attempts must fail after
+    // ConnectTimeout and be retried; Stop(500 ms) during an attempt must return true in time.
+    static int RunHang(TelemetryClient client)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (client.FailedConnectAttempts < 2 && clock.ElapsedMilliseconds < 20000) Thread.Sleep(5);
+        Emit("ATTEMPTS failed=" + client.FailedConnectAttempts + " ms=" + clock.ElapsedMilliseconds
+             + " error=" + (client.LastError ?? "").Replace(' ', '_'));
+        // Stop in the middle of the next attempt.
+        int failed = client.FailedConnectAttempts;
+        while (client.State != ClientState.Connecting && clock.ElapsedMilliseconds < 30000) Thread.Sleep(1);
+        Thread.Sleep(100);
+        ClientState before = client.State;
+        var stopClock = System.Diagnostics.Stopwatch.StartNew();
+        bool stopped = client.Stop(TimeSpan.FromMilliseconds(500));
+        long stopMs = stopClock.ElapsedMilliseconds;
+        Emit("STOP returned=" + (stopped ? "true" : "false") + " ms=" + stopMs + " before=" + before
+             + " state=" + client.State + " failed_during_stop=" + (client.FailedConnectAttempts - failed));
+        EmitTotals(client);
+        Emit("DONE");
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ allocations
+
+    // Bytes allocated per sample once warm, per thread (GC.GetAllocatedBytesForCurrentThread).
+    // Main thread: Enqueue while the client sends. Sender: the frame writer run here on one
+    // thread, as the sender task runs it per batch. Not covered: what Mono's
+    // ClientWebSocket.SendAsync and the task machinery allocate per frame on pool threads
+    // (Mono has no process-wide allocation counter; GC.GetTotalMemory ignores the nursery).
+    static int RunAlloc(TelemetryClient client)
+    {
+        if (!WaitForState(client, ClientState.Connected, 20000))
+        {
+            Emit("ERROR not connected: " + client.LastError);
+            return 4;
+        }
+        string[] streams = new string[8];
+        for (int i = 0; i < streams.Length; i++) streams[i] = "alloc_" + i;
+        int perRound = 4096;
+        double t = 0;
+        // Warm-up: fills the history rings to their capacity, JITs everything.
+        for (int round = 0; round < 8; round++)
+        {
+            for (int i = 0; i < perRound; i++) client.Enqueue(streams[i & 7], t += 0.001, i);
+            client.Flush(TimeSpan.FromSeconds(20));
+        }
+
+        int mainSamples = 0;
+        long mainBytes = 0;
+        for (int round = 0; round < 8; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < perRound; i++) client.Enqueue(streams[i & 7], t += 0.001, i);
+            mainBytes += GC.GetAllocatedBytesForCurrentThread() - before;
+            mainSamples += perRound;
+            client.Flush(TimeSpan.FromSeconds(20));
+        }
+        Emit("ALLOC main_thread_bytes_per_sample=" + Num((double)mainBytes / mainSamples) + " samples=" + mainSamples);
+
+        // The sender's frame writing, run here on one thread over a 512-sample, 8-stream batch.
+        var writer = new BinaryFrameWriter();
+        var batch = new List<Sample>(512);
+        for (int i = 0; i < 512; i++) batch.Add(new Sample(streams[i & 7], i * 0.001, i / 3.0));
+        var sent = new bool[512];
+        for (int warm = 0; warm < 2; warm++) WriteAll(writer, batch, sent);
+        long w0 = GC.GetAllocatedBytesForCurrentThread();
+        for (int rep = 0; rep < 200; rep++) WriteAll(writer, batch, sent);
+        long writerBytes = GC.GetAllocatedBytesForCurrentThread() - w0;
+        Emit("ALLOC sender_encode_bytes_per_sample=" + Num((double)writerBytes / (200 * 512)) + " samples=" + (200 * 512));
+
+        Emit("ALLOC frames=" + client.GetStats().FramesSent + " sent=" + client.SamplesSent);
+        bool stopped = client.Stop(TimeSpan.FromSeconds(5));
+        EmitTotals(client);
+        Emit(stopped ? "DONE" : "ERROR stop timed out");
+        return stopped ? 0 : 5;
+    }
+
+    static void WriteAll(BinaryFrameWriter writer, List<Sample> batch, bool[] sent)
+    {
+        Array.Clear(sent, 0, sent.Length);
+        for (int first = 0; first < batch.Count; first++)
+        {
+            if (sent[first]) continue;
+            writer.Write(batch, sent, first);
+            BinaryFrameWriter.MarkSent(batch, sent, first);
+        }
     }
 
     // ------------------------------------------------------------------ interactive
@@ -412,7 +513,63 @@ public static class Harness
         Check(!client.Enqueue("", 1, 1) && !client.Enqueue("x", double.NaN, 1), "invalid refused");
         client.Dispose();
 
+        // Binary frames: the exact bits, one stream per frame, infinities as NaN.
+        var frameSamples = new List<Sample> { new Sample("a", 0.5, 1.25), new Sample("bé", 1, double.PositiveInfinity), new Sample("a", 0.75, 5e-324) };
+        var frameSent = new bool[3];
+        var frameWriter = new BinaryFrameWriter();
+        int frameSize = frameWriter.Write(frameSamples, frameSent, 0);
+        byte[] fb = frameWriter.Buffer;
+        Check(frameSize == 10 + 1 + 32 && fb[0] == (byte)'S' && fb[3] == (byte)'1' && fb[4] == 1 && fb[6] == (byte)'a' && fb[7] == 2,
+            "binary header");
+        Check(BitConverter.ToDouble(fb, 11) == 0.5 && BitConverter.ToDouble(fb, 19) == 0.75
+              && BitConverter.ToDouble(fb, 27) == 1.25 && BitConverter.ToDouble(fb, 35) == 5e-324, "binary values");
+        Check(BinaryFrameWriter.MarkSent(frameSamples, frameSent, 0) == 2 && frameSent[0] && !frameSent[1] && frameSent[2], "binary mark");
+        frameSize = frameWriter.Write(frameSamples, frameSent, 1);
+        Check(frameSize == 10 + 3 + 16 && fb[4] == 3 && double.IsNaN(BitConverter.ToDouble(fb, 10 + 3 + 8)), "binary infinity -> NaN");
+
+        // Events are posted to the SynchronizationContext current at Start (Unity's main thread).
+        var context = new RecordingContext();
+        SynchronizationContext.SetSynchronizationContext(context);
+        var events = new TelemetryClient(new TelemetryClientOptions { Url = "ws://127.0.0.1:9" });
+        int eventThread = -1;
+        events.StateChanged += delegate { eventThread = Thread.CurrentThread.ManagedThreadId; };
+        events.Start();
+        SynchronizationContext.SetSynchronizationContext(null);
+        var eventClock = System.Diagnostics.Stopwatch.StartNew();
+        while (context.Posted == 0 && eventClock.ElapsedMilliseconds < 5000) Thread.Sleep(2);
+        Check(context.Posted > 0 && eventThread == -1, "events posted, not run on the background thread");
+        context.RunAll();
+        Check(eventThread == Thread.CurrentThread.ManagedThreadId, "event ran on the context's thread");
+        events.Stop(TimeSpan.FromSeconds(2));
+
         Emit(_failures == 0 ? "SELFTEST ok" : "SELFTEST failures=" + _failures);
         return _failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>A SynchronizationContext that queues posts until RunAll (stands in for Unity's).</summary>
+    sealed class RecordingContext : SynchronizationContext
+    {
+        readonly Queue<KeyValuePair<SendOrPostCallback, object>> _posts = new Queue<KeyValuePair<SendOrPostCallback, object>>();
+        public int Posted;
+
+        public override void Post(SendOrPostCallback d, object state)
+        {
+            lock (_posts) _posts.Enqueue(new KeyValuePair<SendOrPostCallback, object>(d, state));
+            Interlocked.Increment(ref Posted);
+        }
+
+        public void RunAll()
+        {
+            while (true)
+            {
+                KeyValuePair<SendOrPostCallback, object> post;
+                lock (_posts)
+                {
+                    if (_posts.Count == 0) return;
+                    post = _posts.Dequeue();
+                }
+                post.Key(post.Value);
+            }
+        }
     }
 }

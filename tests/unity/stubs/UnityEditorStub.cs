@@ -26,6 +26,100 @@ namespace UnityEditor
     [AttributeUsage(AttributeTargets.Class)]
     public sealed class InitializeOnLoadAttribute : Attribute { }
 
+    public sealed class MenuCommand
+    {
+        public UnityEngine.Object context;
+    }
+
+    public static class GameObjectUtility
+    {
+        public static void SetParentAndAlign(GameObject child, GameObject parent) { }
+    }
+
+    public static class Undo
+    {
+        public static void RegisterCreatedObjectUndo(UnityEngine.Object objectToUndo, string name) { }
+    }
+
+    public static class Selection
+    {
+        public static UnityEngine.Object activeObject { get; set; }
+    }
+
+    public static class EditorUtility
+    {
+        public static void SetDirty(UnityEngine.Object target) { }
+    }
+
+    public static class AssetDatabase
+    {
+        public static string[] FindAssets(string filter) { return new string[0]; }
+        public static string GUIDToAssetPath(string guid) { return ""; }
+        public static T LoadAssetAtPath<T>(string assetPath) where T : UnityEngine.Object { return null; }
+        public static bool IsValidFolder(string path) { return false; }
+        public static string CreateFolder(string parentFolder, string newFolderName) { return ""; }
+        public static void CreateAsset(UnityEngine.Object asset, string path) { }
+        public static void SaveAssets() { }
+        public static void SaveAssetIfDirty(UnityEngine.Object obj) { }
+        public static string GetAssetPath(UnityEngine.Object assetObject) { return ""; }
+    }
+
+    public enum SettingsScope { User, Project }
+
+    public class SettingsProvider
+    {
+        public SettingsProvider(string path, SettingsScope scopes, System.Collections.Generic.IEnumerable<string> keywords = null) { }
+        public string label { get; set; }
+        public Action<string> guiHandler { get; set; }
+        public System.Collections.Generic.IEnumerable<string> keywords { get; set; }
+    }
+
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class SettingsProviderAttribute : Attribute { }
+
+    public static class SettingsService
+    {
+        public static EditorWindow OpenProjectSettings(string settingsPath = null) { return null; }
+    }
+
+    public class SerializedObject : IDisposable
+    {
+        public SerializedObject(UnityEngine.Object obj) { }
+        public SerializedProperty FindProperty(string propertyPath) { return null; }
+        public bool ApplyModifiedProperties() { return false; }
+        public void Update() { }
+        public void Dispose() { }
+    }
+
+    public class SerializedProperty
+    {
+        public SerializedProperty FindPropertyRelative(string relativePropertyPath) { return null; }
+        public bool boolValue { get; set; }
+        public int intValue { get; set; }
+        public string stringValue { get; set; }
+    }
+
+    [Flags]
+    public enum EnterPlayModeOptions { None = 0, DisableDomainReload = 1, DisableSceneReload = 2 }
+
+    public static class EditorSettings
+    {
+        public static bool enterPlayModeOptionsEnabled { get; set; }
+        public static EnterPlayModeOptions enterPlayModeOptions { get; set; }
+    }
+
+    [Flags]
+    public enum BuildOptions { None = 0, Development = 1 }
+
+    public enum BuildTargetGroup { Unknown = 0, Standalone = 1 }
+
+    public static class PlayerSettings
+    {
+        public static string GetScriptingDefineSymbols(UnityEditor.Build.NamedBuildTarget buildTarget) { return ""; }
+        public static UnityEngine.Object[] GetPreloadedAssets() { return new UnityEngine.Object[0]; }
+        public static void SetPreloadedAssets(UnityEngine.Object[] assets) { }
+    }
+
     public enum PlayModeStateChange
     {
         EnteredEditMode,
@@ -92,6 +186,10 @@ namespace UnityEditor
         public static int IntSlider(string label, int value, int leftValue, int rightValue, params GUILayoutOption[] options) { return value; }
         public static int IntField(string label, int value, params GUILayoutOption[] options) { return value; }
         public static void HelpBox(string message, MessageType type) { }
+        public static bool PropertyField(SerializedProperty property, GUIContent label, params GUILayoutOption[] options) { return false; }
+        public static void DelayedTextField(SerializedProperty property, GUIContent label, params GUILayoutOption[] options) { }
+        public static void DelayedIntField(SerializedProperty property, GUIContent label, params GUILayoutOption[] options) { }
+        public static string TagField(string label, string tag, params GUILayoutOption[] options) { return tag; }
         public static void Space() { }
     }
 
@@ -105,5 +203,50 @@ namespace UnityEditor
             public DisabledScope(bool disabled) { }
             public void Dispose() { }
         }
+    }
+}
+
+namespace UnityEditorInternal
+{
+    public static class InternalEditorUtility
+    {
+        public static string[] tags { get { return new string[0]; } }
+    }
+}
+
+namespace UnityEditor.Build
+{
+    public interface IOrderedCallback
+    {
+        int callbackOrder { get; }
+    }
+
+    public interface IPreprocessBuildWithReport : IOrderedCallback
+    {
+        void OnPreprocessBuild(UnityEditor.Build.Reporting.BuildReport report);
+    }
+
+    public interface IPostprocessBuildWithReport : IOrderedCallback
+    {
+        void OnPostprocessBuild(UnityEditor.Build.Reporting.BuildReport report);
+    }
+
+    public struct NamedBuildTarget
+    {
+        public static NamedBuildTarget FromBuildTargetGroup(BuildTargetGroup buildTargetGroup) { return new NamedBuildTarget(); }
+    }
+}
+
+namespace UnityEditor.Build.Reporting
+{
+    public struct BuildSummary
+    {
+        public BuildOptions options { get { return BuildOptions.None; } }
+        public BuildTargetGroup platformGroup { get { return BuildTargetGroup.Unknown; } }
+    }
+
+    public sealed class BuildReport : UnityEngine.Object
+    {
+        public BuildSummary summary { get { return new BuildSummary(); } }
     }
 }

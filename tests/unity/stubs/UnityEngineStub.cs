@@ -13,6 +13,8 @@ namespace UnityEngine
         public static void Destroy(Object obj) { }
         public static void DontDestroyOnLoad(Object target) { }
         public static T FindObjectOfType<T>() where T : Object { return null; }
+        public static T FindFirstObjectByType<T>() where T : Object { return null; }
+        public static void DestroyImmediate(Object obj) { }
         public static implicit operator bool(Object exists) { return !ReferenceEquals(exists, null); }
     }
 
@@ -28,7 +30,10 @@ namespace UnityEngine
         public bool isActiveAndEnabled { get { return true; } }
     }
 
-    public class MonoBehaviour : Behaviour { }
+    public class MonoBehaviour : Behaviour
+    {
+        public T GetComponent<T>() { return default(T); }
+    }
 
     public class ScriptableObject : Object
     {
@@ -43,7 +48,42 @@ namespace UnityEngine
         public bool activeInHierarchy { get { return true; } }
         public T AddComponent<T>() where T : Component { return null; }
         public T GetComponent<T>() { return default(T); }
+        public string tag { get; set; }
         public static GameObject FindWithTag(string tag) { return null; }
+    }
+
+    public class UnityException : Exception
+    {
+        public UnityException() { }
+        public UnityException(string message) : base(message) { }
+    }
+
+    public class Rigidbody : Component
+    {
+        public Vector3 velocity { get; set; }
+        public Vector3 linearVelocity { get; set; }
+    }
+
+    public class YieldInstruction { }
+
+    public sealed class WaitForSeconds : YieldInstruction
+    {
+        public WaitForSeconds(float seconds) { }
+    }
+
+    public sealed class WaitForEndOfFrame : YieldInstruction { }
+
+    public class CustomYieldInstruction : System.Collections.IEnumerator
+    {
+        public virtual bool keepWaiting { get { return false; } }
+        public object Current { get { return null; } }
+        public bool MoveNext() { return keepWaiting; }
+        public void Reset() { }
+    }
+
+    public sealed class WaitUntil : CustomYieldInstruction
+    {
+        public WaitUntil(Func<bool> predicate) { }
     }
 
     public class Transform : Component
@@ -59,6 +99,7 @@ namespace UnityEngine
         public float z;
         public Vector3(float x, float y, float z) { this.x = x; this.y = y; this.z = z; }
         public static Vector3 zero { get { return new Vector3(); } }
+        public static Vector3 one { get { return new Vector3(1, 1, 1); } }
     }
 
     public struct Vector2

@@ -1,12 +1,15 @@
 using System;
+using StreamScopeUnity;
 using UnityEditor;
 
 namespace StreamScopeEditor
 {
     /// <summary>
-    /// Connects the runtime to the editor: hands the project settings to auto-start, counts
-    /// play sessions, and shuts the client down when play mode ends or scripts reload (a client
-    /// left running across a domain reload would keep a socket and a thread of a dead domain).
+    /// Connects the runtime to the editor: installs it behind the StreamScope facade, hands the
+    /// project settings to Begin and auto-start, counts play sessions, and shuts the client down
+    /// when play mode ends or scripts reload (a client left running across a domain reload would
+    /// keep a socket and a thread of a dead domain). Shutdown is bounded: a connect that hangs is
+    /// abandoned at once, so leaving play mode never waits for the network.
     /// </summary>
     [InitializeOnLoad]
     public static class StreamScopeEditorHooks
@@ -15,7 +18,8 @@ namespace StreamScopeEditor
 
         static StreamScopeEditorHooks()
         {
-            StreamScope.SettingsProvider = ProjectSettingsCopy;
+            StreamScopeRuntime.Install();
+            StreamScopeRuntime.SettingsProvider = StreamScopeSettingsAsset.Copy;
             EditorApplication.playModeStateChanged -= OnPlayModeStateChanged;
             EditorApplication.playModeStateChanged += OnPlayModeStateChanged;
             AssemblyReloadEvents.beforeAssemblyReload -= OnBeforeAssemblyReload;
@@ -28,11 +32,6 @@ namespace StreamScopeEditor
             get { return SessionState.GetInt(PlayCountKey, 0); }
         }
 
-        static StreamScopeUnity.StreamScopeSettings ProjectSettingsCopy()
-        {
-            return StreamScopeProjectSettings.instance.Settings.Clone();
-        }
-
         static void OnPlayModeStateChanged(PlayModeStateChange change)
         {
             if (change == PlayModeStateChange.EnteredPlayMode)
@@ -41,7 +40,7 @@ namespace StreamScopeEditor
             }
             else if (change == PlayModeStateChange.ExitingPlayMode)
             {
-                StreamScope.Shutdown();
+                StreamScopeRuntime.Shutdown();
             }
         }
 
@@ -49,7 +48,7 @@ namespace StreamScopeEditor
         {
             try
             {
-                StreamScope.Shutdown();
+                StreamScopeRuntime.Shutdown();
             }
             catch (Exception e)
             {

@@ -5,7 +5,11 @@ namespace StreamScopeCore
     /// <summary>Reconnect delays: exponential (initial * 2^attempt) with +-jitter, capped.</summary>
     public static class Backoff
     {
+        /// <summary>The delay before retry number attempt (0-based).</summary>
         /// <param name="attempt">0 for the first retry after a failure.</param>
+        /// <param name="initialSeconds">the first delay.</param>
+        /// <param name="maxSeconds">the cap.</param>
+        /// <param name="jitterFraction">relative jitter (0.2 = +-20 %).</param>
         /// <param name="random01">a uniform random number in [0, 1).</param>
         public static TimeSpan Compute(int attempt, double initialSeconds, double maxSeconds,
             double jitterFraction, double random01)

@@ -26,6 +26,7 @@ namespace StreamScopeCore
             sb.Append(text);
         }
 
+        /// <summary>AppendNumber into a new string (tests and the rare history answer).</summary>
         public static string FormatNumber(double value)
         {
             var sb = new StringBuilder(24);
@@ -87,6 +88,7 @@ namespace StreamScopeCore
             _text = text;
         }
 
+        /// <summary>Parses one JSON document; throws FormatException when malformed.</summary>
         public static object Parse(string text)
         {
             if (text == null) throw new ArgumentNullException("text");

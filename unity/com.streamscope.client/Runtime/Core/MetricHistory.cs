@@ -4,47 +4,77 @@ using System.Threading;
 
 namespace StreamScopeCore
 {
-    /// <summary>Fixed-size ring of the most recent (time, value) pairs of one metric.</summary>
+    /// <summary>
+    /// Ring of the most recent (time, value) pairs of one metric. It starts small and doubles up
+    /// to its capacity, so a metric that sends a few values does not cost the full ring; once
+    /// full, Add never allocates.
+    /// </summary>
     public sealed class MetricRing
     {
+        const int InitialSize = 64;
         readonly object _gate = new object();
-        readonly double[] _t;
-        readonly double[] _v;
+        readonly int _capacity;
+        double[] _t;
+        double[] _v;
         int _start;
         int _count;
 
+        /// <summary>A ring keeping at most capacity pairs (at least 1).</summary>
         public MetricRing(int capacity)
         {
-            if (capacity < 1) capacity = 1;
-            _t = new double[capacity];
-            _v = new double[capacity];
+            _capacity = capacity < 1 ? 1 : capacity;
+            int size = Math.Min(_capacity, InitialSize);
+            _t = new double[size];
+            _v = new double[size];
         }
 
-        public int Capacity { get { return _t.Length; } }
+        /// <summary>Most pairs kept.</summary>
+        public int Capacity { get { return _capacity; } }
 
+        /// <summary>Pairs currently kept.</summary>
         public int Count
         {
             get { lock (_gate) return _count; }
         }
 
+        /// <summary>Appends a pair, overwriting the oldest when full.</summary>
         public void Add(double t, double v)
         {
             lock (_gate)
             {
+                if (_count == _t.Length && _t.Length < _capacity) Grow();
+                int size = _t.Length;
                 int index;
-                if (_count < _t.Length)
+                if (_count < size)
                 {
-                    index = (_start + _count) % _t.Length;
+                    index = _start + _count;
+                    if (index >= size) index -= size;
                     _count++;
                 }
                 else
                 {
                     index = _start;
-                    _start = (_start + 1) % _t.Length;
+                    _start = _start + 1 == size ? 0 : _start + 1;
                 }
                 _t[index] = t;
                 _v[index] = v;
             }
+        }
+
+        void Grow()
+        {
+            int size = Math.Min(_capacity, _t.Length * 2);
+            var t = new double[size];
+            var v = new double[size];
+            for (int i = 0; i < _count; i++)
+            {
+                int index = (_start + i) % _t.Length;
+                t[i] = _t[index];
+                v[i] = _v[index];
+            }
+            _t = t;
+            _v = v;
+            _start = 0;
         }
 
         /// <summary>Copies the stored pairs, oldest first.</summary>
@@ -73,14 +103,17 @@ namespace StreamScopeCore
         readonly int _maxMetrics;
         int _metricCount;
 
+        /// <summary>capacityPerMetric 0 disables the history; maxMetrics bounds the number of rings.</summary>
         public MetricHistory(int capacityPerMetric, int maxMetrics)
         {
             _capacityPerMetric = capacityPerMetric;
             _maxMetrics = maxMetrics;
         }
 
+        /// <summary>Whether values are kept at all.</summary>
         public bool Enabled { get { return _capacityPerMetric > 0; } }
 
+        /// <summary>Keeps one value (allocates only for a metric's first values).</summary>
         public void Record(string metric, double t, double v)
         {
             if (_capacityPerMetric <= 0) return;

@@ -1,30 +1,33 @@
-using System.Collections.Concurrent;
 using System.Threading;
 
 namespace StreamScopeCore
 {
     /// <summary>
-    /// A bounded, lock-free multi-producer queue that drops the OLDEST sample when full and
-    /// counts every drop. Producers never wait: Enqueue is a ConcurrentQueue append plus a few
-    /// interlocked counters. Invariant: accepted == dequeued + dropped + Count.
+    /// A bounded queue that drops the OLDEST sample when full and counts every drop. It is one
+    /// preallocated ring behind a lock: producers (the game's main thread, or any thread) never
+    /// allocate and never wait for the network, only for the few instructions another thread
+    /// spends inside the lock. Invariant: accepted == dequeued + dropped + Count.
     /// </summary>
     public sealed class SampleQueue
     {
-        readonly ConcurrentQueue<Sample> _queue = new ConcurrentQueue<Sample>();
-        readonly int _capacity;
+        readonly object _gate = new object();
+        readonly Sample[] _ring;
+        int _head;
         int _count;
         long _dropped;
         long _accepted;
 
+        /// <summary>Allocates the ring once; capacity below 1 is taken as 1.</summary>
         public SampleQueue(int capacity)
         {
-            _capacity = capacity < 1 ? 1 : capacity;
+            _ring = new Sample[capacity < 1 ? 1 : capacity];
         }
 
-        public int Capacity { get { return _capacity; } }
+        /// <summary>Most samples held at once.</summary>
+        public int Capacity { get { return _ring.Length; } }
 
-        /// <summary>Samples waiting (may briefly overshoot Capacity by the number of racing producers).</summary>
-        public int Count { get { int c = Volatile.Read(ref _count); return c < 0 ? 0 : c; } }
+        /// <summary>Samples waiting.</summary>
+        public int Count { get { return Volatile.Read(ref _count); } }
 
         /// <summary>Samples removed because the queue was full (oldest first).</summary>
         public long Dropped { get { return Interlocked.Read(ref _dropped); } }
@@ -32,29 +35,43 @@ namespace StreamScopeCore
         /// <summary>Samples ever put into the queue.</summary>
         public long Accepted { get { return Interlocked.Read(ref _accepted); } }
 
+        /// <summary>Appends a sample, dropping the oldest one when full. Never allocates.</summary>
         public void Enqueue(Sample sample)
         {
-            _queue.Enqueue(sample);
-            Interlocked.Increment(ref _accepted);
-            if (Interlocked.Increment(ref _count) > _capacity)
+            lock (_gate)
             {
-                Sample oldest;
-                if (_queue.TryDequeue(out oldest))
+                int capacity = _ring.Length;
+                if (_count == capacity)
                 {
-                    Interlocked.Decrement(ref _count);
-                    Interlocked.Increment(ref _dropped);
+                    _ring[_head] = default(Sample);
+                    _head = _head + 1 == capacity ? 0 : _head + 1;
+                    _count--;
+                    _dropped++;
                 }
+                int tail = _head + _count;
+                if (tail >= capacity) tail -= capacity;
+                _ring[tail] = sample;
+                _count++;
+                _accepted++;
             }
         }
 
+        /// <summary>Removes the oldest sample; false when empty.</summary>
         public bool TryDequeue(out Sample sample)
         {
-            if (_queue.TryDequeue(out sample))
+            lock (_gate)
             {
-                Interlocked.Decrement(ref _count);
+                if (_count == 0)
+                {
+                    sample = default(Sample);
+                    return false;
+                }
+                sample = _ring[_head];
+                _ring[_head] = default(Sample);
+                _head = _head + 1 == _ring.Length ? 0 : _head + 1;
+                _count--;
                 return true;
             }
-            return false;
         }
     }
 }

@@ -10,11 +10,14 @@ using System.Threading.Tasks;
 
 namespace StreamScopeCore
 {
+    /// <summary>Where a TelemetryClient is in its life.</summary>
     public enum ClientState
     {
         /// <summary>Not started yet, or stopped.</summary>
         Stopped,
+        /// <summary>A connect attempt is under way (at most ConnectTimeout).</summary>
         Connecting,
+        /// <summary>Connected and said hello; samples are being sent.</summary>
         Connected,
         /// <summary>Waiting out the reconnect delay after a failed or lost connection.</summary>
         WaitingToReconnect,
@@ -23,7 +26,9 @@ namespace StreamScopeCore
     /// <summary>A consistent-enough snapshot of a client's counters (each field read atomically).</summary>
     public struct TelemetryStats
     {
+        /// <summary>The client's state.</summary>
         public ClientState State;
+        /// <summary>State == Connected.</summary>
         public bool Connected;
         /// <summary>Samples whose frame was handed to the socket successfully.</summary>
         public long SamplesSent;
@@ -33,26 +38,37 @@ namespace StreamScopeCore
         public long SamplesPaused;
         /// <summary>Samples refused because their time was not finite or their name empty.</summary>
         public long SamplesInvalid;
+        /// <summary>Samples waiting in the queue or in the batch being sent.</summary>
         public long SamplesQueued;
+        /// <summary>Sample frames sent (one binary frame per stream per batch).</summary>
         public long FramesSent;
         /// <summary>Successful connections after the first one.</summary>
         public int ReconnectCount;
+        /// <summary>Connect attempts that failed, timed out or were abandoned.</summary>
         public int FailedConnectAttempts;
+        /// <summary>The last connection problem, or null.</summary>
         public string LastError;
+        /// <summary>The last error message the app sent, or null.</summary>
         public string LastServerError;
     }
 
     /// <summary>
     /// Streams samples to a StreamScope app over one WebSocket (protocol v1).
-    /// Enqueue is thread-safe and never waits; one background task owns the socket: it connects
-    /// (a new ClientWebSocket per attempt), says hello, batches queued samples into
-    /// {"type":"samples"} frames, answers the app's commands, and reconnects with exponential
-    /// backoff and jitter. Only that task ever sends, so at most one SendAsync is outstanding.
-    /// A client runs once: Start, then Stop/Dispose; make a new one for a new session.
+    /// Enqueue is thread-safe, never waits for the network and never allocates; one background
+    /// task owns the socket: it connects (a new ClientWebSocket per attempt, each attempt raced
+    /// against ConnectTimeout and Stop), says hello, sends queued samples as binary frames
+    /// (PROTOCOL.md, one per stream per batch, written into reused buffers), answers the app's
+    /// commands, and reconnects with exponential backoff and jitter. Only that task ever sends,
+    /// so at most one SendAsync is outstanding. A client runs once: Start, then Stop/Dispose;
+    /// make a new one for a new session.
     /// </summary>
     public sealed class TelemetryClient : IDisposable
     {
+        /// <summary>The client version sent in hello.</summary>
         public const string Version = "0.1.0";
+
+        /// <summary>Longest stream name the app accepts (characters); longer ones are refused.</summary>
+        public const int MaxStreamNameLength = 200;
 
         readonly TelemetryClientOptions _options;
         readonly Uri _uri;
@@ -65,8 +81,11 @@ namespace StreamScopeCore
         readonly object _lifecycle = new object();
         readonly object _pauseGate = new object();
         readonly List<Sample> _pending = new List<Sample>();  // sender task only
-        readonly StringBuilder _frame = new StringBuilder(16 * 1024);  // sender task only
+        bool[] _pendingSent = new bool[0];  // sender task only: samples of _pending already sent
+        readonly BinaryFrameWriter _writer = new BinaryFrameWriter();  // sender task only
         readonly Random _random = new Random();  // sender task only
+        SynchronizationContext _events;  // where events are raised (null: background thread)
+        Task _abandonedConnect;  // a connect that lost its race and has not ended yet (at most one)
 
         volatile HashSet<string> _paused = new HashSet<string>(StringComparer.Ordinal);  // copy-on-write
         Task _runTask;
@@ -84,15 +103,20 @@ namespace StreamScopeCore
         volatile string _lastServerError;
         volatile bool _flushRequested;
 
-        /// <summary>Raised on the background thread whenever State changes.</summary>
+        /// <summary>
+        /// Raised whenever State changes, on the options' EventContext (by default the
+        /// SynchronizationContext of the thread that called Start: Unity's main thread), or on
+        /// the background thread when there is none. Posted: it may arrive after the change.
+        /// </summary>
         public event Action<ClientState> StateChanged;
 
-        /// <summary>Raised on the background thread after start_streaming/stop_streaming (metric, streaming).</summary>
+        /// <summary>Raised after start_streaming/stop_streaming (metric, streaming); same thread as StateChanged.</summary>
         public event Action<string, bool> StreamingChanged;
 
-        /// <summary>Optional diagnostics sink, called on the background thread.</summary>
+        /// <summary>Optional diagnostics sink; same thread as StateChanged.</summary>
         public Action<string> Log;
 
+        /// <summary>Checks the options (ws:// or wss:// URL); nothing connects before Start.</summary>
         public TelemetryClient(TelemetryClientOptions options)
         {
             if (options == null) throw new ArgumentNullException("options");
@@ -106,21 +130,36 @@ namespace StreamScopeCore
             _history = new MetricHistory(_options.HistoryCapacityPerMetric, _options.HistoryMaxMetrics);
         }
 
+        /// <summary>The id sent in every hello of this client.</summary>
         public string SessionId { get { return _options.SessionId; } }
+        /// <summary>The app's address.</summary>
         public Uri Url { get { return _uri; } }
+        /// <summary>The current state (read atomically).</summary>
         public ClientState State { get { return (ClientState)Volatile.Read(ref _state); } }
+        /// <summary>State == Connected.</summary>
         public bool IsConnected { get { return State == ClientState.Connected; } }
+        /// <summary>Samples handed to the socket successfully.</summary>
         public long SamplesSent { get { return Interlocked.Read(ref _sent); } }
+        /// <summary>Samples dropped because the queue was full.</summary>
         public long SamplesDropped { get { return _queue.Dropped; } }
+        /// <summary>Samples refused because the app paused their metric.</summary>
         public long SamplesPaused { get { return Interlocked.Read(ref _pausedCount); } }
+        /// <summary>Samples refused for an empty or too long name or a non-finite time.</summary>
         public long SamplesInvalid { get { return Interlocked.Read(ref _invalidCount); } }
+        /// <summary>Samples ever queued.</summary>
         public long SamplesAccepted { get { return _queue.Accepted; } }
+        /// <summary>Samples waiting in the queue.</summary>
         public int QueuedCount { get { return _queue.Count; } }
+        /// <summary>Successful connections after the first one.</summary>
         public int ReconnectCount { get { int c = Volatile.Read(ref _connections); return c > 1 ? c - 1 : 0; } }
+        /// <summary>Connect attempts that failed, timed out or were abandoned on Stop.</summary>
         public int FailedConnectAttempts { get { return Volatile.Read(ref _failedAttempts); } }
+        /// <summary>The last connection problem, or null.</summary>
         public string LastError { get { return _lastError; } }
+        /// <summary>The last error message the app sent, or null.</summary>
         public string LastServerError { get { return _lastServerError; } }
 
+        /// <summary>All counters at once.</summary>
         public TelemetryStats GetStats()
         {
             var s = new TelemetryStats();
@@ -144,11 +183,14 @@ namespace StreamScopeCore
         /// <summary>
         /// Queues one sample; never blocks and never throws for bad input. Returns false when the
         /// sample was refused (metric paused by the app, empty name, non-finite time).
-        /// NaN/Infinity values are sent as null (a gap). The oldest samples are dropped when full.
+        /// NaN/Infinity values are sent as NaN (a gap). The oldest samples are dropped when full.
+        /// Allocates nothing once the metric's history ring is full (see HistoryCapacityPerMetric);
+        /// it does not wake the sender, which picks samples up every FlushInterval.
         /// </summary>
         public bool Enqueue(string stream, double time, double value)
         {
-            if (string.IsNullOrEmpty(stream) || double.IsNaN(time) || double.IsInfinity(time))
+            if (string.IsNullOrEmpty(stream) || stream.Length > MaxStreamNameLength
+                || double.IsNaN(time) || double.IsInfinity(time))
             {
                 Interlocked.Increment(ref _invalidCount);
                 return false;
@@ -161,7 +203,6 @@ namespace StreamScopeCore
                 return false;
             }
             _queue.Enqueue(new Sample(stream, time, value));
-            if (_queue.Count >= _options.MaxBatchSamples) Wake();
             return true;
         }
 
@@ -195,25 +236,23 @@ namespace StreamScopeCore
                 changed = streaming ? next.Remove(metric) : next.Add(metric);
                 if (changed) _paused = next;
             }
-            if (changed)
-            {
-                var handler = StreamingChanged;
-                if (handler != null)
-                {
-                    try { handler(metric, streaming); }
-                    catch (Exception e) { Report("StreamingChanged handler: " + e.Message); }
-                }
-            }
+            if (changed && StreamingChanged != null)
+                Raise(RaiseStreamingChanged, new KeyValuePair<string, bool>(metric, streaming));
         }
 
         // ------------------------------------------------------------------ lifecycle
 
+        /// <summary>
+        /// Starts the background task (once per client). Captures the caller's
+        /// SynchronizationContext for events unless the options name one.
+        /// </summary>
         public void Start()
         {
             lock (_lifecycle)
             {
                 if (_started) throw new InvalidOperationException("A TelemetryClient can be started once.");
                 _started = true;
+                _events = _options.EventContext ?? SynchronizationContext.Current;
                 // Task.Run: the loop never captures the caller's SynchronizationContext (Unity's main thread).
                 _runTask = Task.Run(new Func<Task>(RunAsync));
             }
@@ -238,7 +277,8 @@ namespace StreamScopeCore
 
         /// <summary>
         /// Stops the client: when connected, sends what is queued, says bye and closes the socket
-        /// with CloseOutputAsync. Blocks for at most about timeout + 1 s; safe to call repeatedly.
+        /// with CloseOutputAsync. A connect attempt under way is abandoned at once (its socket is
+        /// disposed). Blocks for at most about timeout + 1 s; safe to call repeatedly.
         /// Returns true when the background task finished.
         /// </summary>
         public bool Stop(TimeSpan timeout)
@@ -263,6 +303,7 @@ namespace StreamScopeCore
             return finished;
         }
 
+        /// <summary>Stop with a one-second timeout.</summary>
         public void Dispose()
         {
             Stop(TimeSpan.FromSeconds(1));
@@ -294,18 +335,51 @@ namespace StreamScopeCore
         void SetState(ClientState state)
         {
             int previous = Interlocked.Exchange(ref _state, (int)state);
-            if (previous == (int)state) return;
-            var handler = StateChanged;
-            if (handler == null) return;
-            try { handler(state); }
-            catch (Exception e) { Report("StateChanged handler: " + e.Message); }
+            if (previous == (int)state || StateChanged == null) return;
+            Raise(RaiseStateChanged, state);
         }
 
         void Report(string message)
         {
+            if (Log == null) return;
+            Raise(RaiseLog, message);
+        }
+
+        /// <summary>Runs an event on the event context (posted) or right here when there is none.</summary>
+        void Raise(SendOrPostCallback callback, object argument)
+        {
+            SynchronizationContext context = _events;
+            if (context == null)
+            {
+                callback(argument);
+                return;
+            }
+            try { context.Post(callback, argument); }
+            catch (Exception) { callback(argument); }  // a context that is shutting down
+        }
+
+        void RaiseStateChanged(object state)
+        {
+            var handler = StateChanged;
+            if (handler == null) return;
+            try { handler((ClientState)state); }
+            catch (Exception e) { Report("StateChanged handler: " + e.Message); }
+        }
+
+        void RaiseStreamingChanged(object change)
+        {
+            var handler = StreamingChanged;
+            if (handler == null) return;
+            var pair = (KeyValuePair<string, bool>)change;
+            try { handler(pair.Key, pair.Value); }
+            catch (Exception e) { Report("StreamingChanged handler: " + e.Message); }
+        }
+
+        void RaiseLog(object message)
+        {
             var log = Log;
             if (log == null) return;
-            try { log(message); }
+            try { log((string)message); }
             catch (Exception) { }
         }
 
@@ -363,18 +437,51 @@ namespace StreamScopeCore
         /// <summary>One connection attempt and, if it opens, its whole life. True when the hello went out.</summary>
         async Task<bool> RunConnectionAsync()
         {
+            // At most one abandoned socket at a time: while the last abandoned connect has not
+            // ended (Mono keeps it waiting as long as the server holds the TCP connection), this
+            // attempt waits for it, not for a new socket, and fails the same way after ConnectTimeout.
+            Task abandoned = _abandonedConnect;
+            if (abandoned != null && !abandoned.IsCompleted)
+            {
+                Task wait = DelayUntilStop(ConnectTimeoutMs());
+                if (await Task.WhenAny(abandoned, wait).ConfigureAwait(false) != abandoned)
+                {
+                    Interlocked.Increment(ref _failedAttempts);
+                    if (!_softStop.IsCancellationRequested)
+                        RecordError("connect " + _uri, new TimeoutException("no answer to the WebSocket upgrade within "
+                            + ConnectTimeoutText() + " s (the previous attempt is still waiting; no new socket opened)"));
+                    return false;
+                }
+            }
+            _abandonedConnect = null;
+
             var ws = new ClientWebSocket();  // a failed instance cannot reconnect: one per attempt
             var connection = CancellationTokenSource.CreateLinkedTokenSource(_hardStop.Token);
             bool opened = false;
             bool helloSent = false;
+            bool disposed = false;
             Task receive = null;
             try
             {
                 ws.Options.KeepAliveInterval = _options.KeepAliveInterval;
+                if (!string.IsNullOrEmpty(_options.Token))
+                    ws.Options.SetRequestHeader("Authorization", "Bearer " + _options.Token);
                 using (var connect = CancellationTokenSource.CreateLinkedTokenSource(_softStop.Token, _hardStop.Token))
                 {
                     connect.CancelAfter(_options.ConnectTimeout);
-                    await ws.ConnectAsync(_uri, connect.Token).ConfigureAwait(false);
+                    // Mono's ConnectAsync ignores the token while the server holds the TCP
+                    // connection without answering the upgrade: race it instead.
+                    Task attempt = ws.ConnectAsync(_uri, connect.Token);
+                    Task timer = DelayUntilStop(ConnectTimeoutMs());
+                    if (await Task.WhenAny(attempt, timer).ConfigureAwait(false) != attempt)
+                    {
+                        disposed = true;
+                        Abandon(ws, attempt);
+                        if (_softStop.IsCancellationRequested)
+                            throw new OperationCanceledException("connect abandoned: stopping");
+                        throw new TimeoutException("no answer to the WebSocket upgrade within " + ConnectTimeoutText() + " s");
+                    }
+                    await attempt.ConfigureAwait(false);  // throws if it failed
                 }
                 opened = true;
                 await SendTextAsync(ws, BuildHello(), connection.Token).ConfigureAwait(false);
@@ -407,9 +514,45 @@ namespace StreamScopeCore
             {
                 await Task.WhenAny(receive, DelayUnlessHardStop(1000)).ConfigureAwait(false);
             }
-            ws.Dispose();  // never CloseAsync: a never-connected socket throws on Mono
+            if (!disposed) ws.Dispose();  // never CloseAsync: a never-connected socket throws on Mono
             connection.Dispose();
             return helloSent;
+        }
+
+        int ConnectTimeoutMs()
+        {
+            return (int)Math.Max(1.0, Math.Min(int.MaxValue, _options.ConnectTimeout.TotalMilliseconds));
+        }
+
+        string ConnectTimeoutText()
+        {
+            return _options.ConnectTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>
+        /// Gives up on a connect that lost its race: dispose the socket now, and again when the
+        /// attempt ends (a late success would otherwise leave an open connection), observing its
+        /// exception so it is never reported as unobserved.
+        /// </summary>
+        void Abandon(ClientWebSocket ws, Task attempt)
+        {
+            try { ws.Abort(); } catch (Exception) { }
+            try { ws.Dispose(); } catch (Exception) { }
+            _abandonedConnect = attempt.ContinueWith(
+                DisposeAbandoned, ws, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        static void DisposeAbandoned(Task attempt, object ws)
+        {
+            if (attempt.IsFaulted) GC.KeepAlive(attempt.Exception);
+            try { ((ClientWebSocket)ws).Dispose(); } catch (Exception) { }
+        }
+
+        /// <summary>A delay that ends early (without throwing) when Stop is called.</summary>
+        Task DelayUntilStop(int milliseconds)
+        {
+            return Task.Delay(milliseconds, _softStop.Token).ContinueWith(
+                IgnoreOutcome, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         async Task CloseAsync(ClientWebSocket ws, Task receive)
@@ -471,6 +614,7 @@ namespace StreamScopeCore
 
         void FillPending()
         {
+            if (_pendingSent.Length < _options.MaxBatchSamples) _pendingSent = new bool[_options.MaxBatchSamples];
             Sample sample;
             while (_pending.Count < _options.MaxBatchSamples && _queue.TryDequeue(out sample))
                 _pending.Add(sample);
@@ -479,13 +623,24 @@ namespace StreamScopeCore
 
         async Task SendBatchAsync(ClientWebSocket ws, CancellationToken token)
         {
-            // On failure _pending is kept and sent first after the next connect: a frame that
-            // failed mid-send never reached the app's parser, so nothing is lost or doubled.
-            string text = BuildSamplesFrame(_pending);
-            await SendTextAsync(ws, text, token).ConfigureAwait(false);
-            Interlocked.Add(ref _sent, _pending.Count);
-            Interlocked.Increment(ref _frames);
+            // One binary frame per stream of the batch. A stream's samples are marked sent only
+            // after its frame went out: on failure the rest of _pending is sent first after the
+            // next connect, and a frame that failed mid-send never reached the app's parser, so
+            // nothing is lost or doubled.
+            int count = _pending.Count;
+            if (_pendingSent.Length < count) _pendingSent = new bool[Math.Max(count, _options.MaxBatchSamples)];
+            for (int first = 0; first < count; first++)
+            {
+                if (_pendingSent[first]) continue;
+                int size = _writer.Write(_pending, _pendingSent, first);
+                await ws.SendAsync(new ArraySegment<byte>(_writer.Buffer, 0, size), WebSocketMessageType.Binary, true, token).ConfigureAwait(false);
+                int sent = BinaryFrameWriter.MarkSent(_pending, _pendingSent, first);
+                Interlocked.Add(ref _sent, sent);
+                Interlocked.Increment(ref _frames);
+                Volatile.Write(ref _inFlight, Volatile.Read(ref _inFlight) - sent);
+            }
             _pending.Clear();
+            Array.Clear(_pendingSent, 0, count);
             Volatile.Write(ref _inFlight, 0);
         }
 
@@ -612,27 +767,6 @@ namespace StreamScopeCore
             sb.Append(",\"version\":");
             JsonWriter.AppendString(sb, _options.ClientVersion);
             sb.Append('}');
-            return sb.ToString();
-        }
-
-        string BuildSamplesFrame(List<Sample> samples)
-        {
-            StringBuilder sb = _frame;
-            sb.Length = 0;
-            sb.Append("{\"type\":\"samples\",\"samples\":[");
-            for (int i = 0; i < samples.Count; i++)
-            {
-                Sample s = samples[i];
-                if (i > 0) sb.Append(',');
-                sb.Append("{\"stream\":");
-                JsonWriter.AppendString(sb, s.Stream);
-                sb.Append(",\"t\":");
-                JsonWriter.AppendNumber(sb, s.Time);
-                sb.Append(",\"v\":");
-                JsonWriter.AppendNumber(sb, s.Value);
-                sb.Append('}');
-            }
-            sb.Append("]}");
             return sb.ToString();
         }
 

@@ -29,7 +29,9 @@ namespace StreamScopeUnity
         double _lastSample = double.NaN;
         Transform _player;
         double _nextPlayerLookup;
+        bool _playerTagInvalid;
 
+        /// <summary>Starts the profiler recorders the settings enable.</summary>
         public BuiltInMetrics(StreamScopeSettings settings)
         {
             _settings = settings ?? new StreamScopeSettings();
@@ -56,7 +58,7 @@ namespace StreamScopeUnity
             _frames++;
         }
 
-        /// <summary>Enqueues one value of every enabled built-in metric at time now.</summary>
+        /// <summary>Enqueues one value of every enabled built-in metric at time now (allocates nothing).</summary>
         public void Sample(TelemetryClient client, double now)
         {
             if (_settings.fps)
@@ -88,13 +90,12 @@ namespace StreamScopeUnity
                 client.Enqueue("vertices", now, Read(ref _vertices));
             }
 
-            if (_settings.playerPosition && !string.IsNullOrEmpty(_settings.playerTag))
+            if (_settings.playerPosition && !_playerTagInvalid && !string.IsNullOrEmpty(_settings.playerTag))
             {
                 if (_player == null && now >= _nextPlayerLookup)
                 {
                     _nextPlayerLookup = now + 1.0;  // FindWithTag at most once a second
-                    GameObject player = GameObject.FindWithTag(_settings.playerTag);
-                    _player = player != null ? player.transform : null;
+                    _player = FindPlayer(_settings.playerTag);
                 }
                 if (_player != null)
                 {
@@ -105,6 +106,24 @@ namespace StreamScopeUnity
             }
         }
 
+        /// <summary>The tagged object's transform; a tag the project does not define is reported once, then skipped.</summary>
+        Transform FindPlayer(string tag)
+        {
+            GameObject player;
+            try
+            {
+                player = GameObject.FindWithTag(tag);
+            }
+            catch (UnityException)
+            {
+                _playerTagInvalid = true;
+                Debug.LogWarning("StreamScope: the player tag '" + tag + "' is not defined in this project (Tags and Layers); "
+                                 + "player_position_x/z are not sent. Pick a tag in Project Settings > StreamScope.");
+                return null;
+            }
+            return player != null ? player.transform : null;
+        }
+
         /// <summary>The recorder's last complete-frame value, or NaN when it has none.</summary>
         static double Read(ref ProfilerRecorder recorder)
         {
@@ -112,6 +131,31 @@ namespace StreamScopeUnity
             return recorder.LastValue;
         }
 
+        /// <summary>Whether the recorder of this counter name exists in this player (for tests).</summary>
+        public bool IsRecorderValid(string statName)
+        {
+            switch (statName)
+            {
+                case "Main Thread": return _mainThread.Valid;
+                case "GC Reserved Memory": return _gcReserved.Valid;
+                case "System Used Memory": return _systemUsed.Valid;
+                case "Draw Calls Count": return _drawCalls.Valid;
+                case "Batches Count": return _batches.Valid;
+                case "SetPass Calls Count": return _setPassCalls.Valid;
+                case "Triangles Count": return _triangles.Valid;
+                case "Vertices Count": return _vertices.Valid;
+                default: return false;
+            }
+        }
+
+        /// <summary>The profiler counter names the recorders use (Unity's spelling).</summary>
+        public static readonly string[] CounterNames =
+        {
+            "Main Thread", "GC Reserved Memory", "System Used Memory", "Draw Calls Count",
+            "Batches Count", "SetPass Calls Count", "Triangles Count", "Vertices Count",
+        };
+
+        /// <summary>Stops the recorders.</summary>
         public void Dispose()
         {
             _mainThread.Dispose();

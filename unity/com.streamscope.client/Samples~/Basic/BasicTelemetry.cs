@@ -3,44 +3,36 @@ using UnityEngine;
 namespace StreamScopeSamples
 {
     /// <summary>
-    /// StreamScope basic sample. Needs no scene setup: it spawns itself when play mode starts
-    /// (set SpawnAutomatically to false, or delete this file, to stop that) and plays a tiny
-    /// fake game whose state is streamed to the StreamScope app:
+    /// StreamScope basic sample: an ordinary component. Add it to any GameObject (Add Component
+    /// &gt; StreamScope Samples &gt; Basic Telemetry), open the StreamScope app and press Play.
+    /// It plays a tiny fake game whose state is streamed:
     ///   player_health, score, active_enemies      registered getters, sampled at the set rate
     ///   player_position_x / player_position_z     via StreamScope.TrackPlayer
     ///   damage_taken                              one-off values with StreamScope.Send
     ///   player_velocity.x/.y/.z                   StreamScope.SendVector
-    /// Open the StreamScope app, press Play, and watch the streams appear.
+    /// Every StreamScope call here is compiled out of release builds (see the package README).
     /// </summary>
+    [AddComponentMenu("StreamScope Samples/Basic Telemetry")]
     public sealed class BasicTelemetry : MonoBehaviour
     {
-        public static bool SpawnAutomatically = true;
-
         float _health = 100f;
         int _score;
         int _enemies = 3;
         float _nextHit = 1f;
         Vector3 _lastPosition;
-
-        [RuntimeInitializeOnLoadMethod(RuntimeInitializeLoadType.AfterSceneLoad)]
-        static void Spawn()
-        {
-            if (!SpawnAutomatically || FindObjectOfType<BasicTelemetry>() != null) return;
-            var go = new GameObject("StreamScope Basic Telemetry");
-            go.AddComponent<BasicTelemetry>();
-        }
+        Rigidbody _body;
 
         void Start()
         {
-            // Started automatically in the editor (Window > StreamScope > Auto start).
-            // In a player build, start it yourself:
-            if (!StreamScope.IsRunning && !Application.isEditor)
-                StreamScope.Begin(new StreamScopeUnity.StreamScopeSettings { address = "ws://127.0.0.1:8765" });
+            // Auto start (Project Settings > StreamScope) connects by itself; this is only
+            // needed when it is off, and does nothing when a session is already running.
+            StreamScope.Begin();
 
             StreamScope.Register("player_health", () => _health);
             StreamScope.Register("score", () => _score);
             StreamScope.Register("active_enemies", () => _enemies);
             StreamScope.TrackPlayer(transform);
+            _body = GetComponent<Rigidbody>();
             _lastPosition = transform.position;
         }
 
@@ -49,12 +41,8 @@ namespace StreamScopeSamples
             // Walk in a circle.
             float t = Time.time;
             transform.position = new Vector3(Mathf.Cos(t * 0.5f) * 10f, 0f, Mathf.Sin(t * 0.5f) * 10f);
-            Vector3 velocity = Time.deltaTime > 0f
-                ? new Vector3((transform.position.x - _lastPosition.x) / Time.deltaTime, 0f,
-                    (transform.position.z - _lastPosition.z) / Time.deltaTime)
-                : Vector3.zero;
+            StreamScope.SendVector("player_velocity", Velocity());
             _lastPosition = transform.position;
-            StreamScope.SendVector("player_velocity", velocity);
 
             _score += Random.Range(0, 3);
             if (t >= _nextHit)
@@ -66,6 +54,21 @@ namespace StreamScopeSamples
                 _enemies = Mathf.Clamp(_enemies + Random.Range(-1, 3), 0, 20);
                 if (_health <= 0f) _health = 100f;  // respawn
             }
+        }
+
+        Vector3 Velocity()
+        {
+            if (_body != null)
+            {
+#if STREAMSCOPE_SAMPLE_UNITY_6_OR_NEWER
+                return _body.linearVelocity;  // Rigidbody.velocity is obsolete in Unity 6
+#else
+                return _body.velocity;
+#endif
+            }
+            float dt = Time.deltaTime;
+            if (dt <= 0f) return Vector3.zero;
+            return new Vector3((transform.position.x - _lastPosition.x) / dt, 0f, (transform.position.z - _lastPosition.z) / dt);
         }
 
         void OnDestroy()
