@@ -17,16 +17,21 @@ clock), so a 100 Hz file shows 0, 0.01, 0.02, ... exactly.
 from __future__ import annotations
 
 import contextlib
+import io
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import lz4.frame
 import numpy as np
 import orjson
-from mcap.exceptions import McapError
+import zstandard
+from mcap.data_stream import ReadDataStream
+from mcap.exceptions import McapError, UnsupportedCompressionError
+from mcap.opcode import Opcode
 from mcap.records import Channel, Chunk, Footer, Message
-from mcap.stream_reader import StreamReader, breakup_chunk
-from zstandard import ZstdError
+from mcap.stream_reader import StreamReader
 
 from streamscope.core.files.progress import Progress, no_progress
 from streamscope.core.files.recording import RecordedSession, RecordedStream, RecordingError
@@ -105,6 +110,46 @@ class _Columns:
             self.text_fields.add(prefix)
 
 
+# What reading a cut or damaged file raises (lz4 raises RuntimeError on a bad frame).
+_DAMAGED = (
+    McapError,
+    zstandard.ZstdError,
+    RuntimeError,
+    struct.error,
+    ValueError,
+    EOFError,
+    OSError,
+)
+_HEAD = struct.Struct("<BQ")  # a record's opcode and length
+_MESSAGE = struct.Struct("<HIQQ")  # channel id, sequence, log time, publish time
+
+
+def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, int, bytes] | Channel]:
+    """A chunk's messages as (channel id, log time, data), and its channels.
+
+    What ``mcap.stream_reader.breakup_chunk`` does, without a record object and a stream
+    read per field: that was 40 % of an import."""
+    if chunk.compression == "zstd":
+        data = zstandard.decompress(chunk.data, chunk.uncompressed_size)
+    elif chunk.compression == "lz4":
+        data = lz4.frame.decompress(chunk.data)
+    elif chunk.compression == "":
+        data = chunk.data
+    else:
+        raise UnsupportedCompressionError(chunk.compression)
+    head, msg = _HEAD.unpack_from, _MESSAGE.unpack_from
+    pos, end = 0, len(data)
+    while pos < end:
+        op, length = head(data, pos)
+        pos += 9
+        if op == Opcode.MESSAGE:
+            cid, _, log_time, _ = msg(data, pos)
+            yield cid, log_time, data[pos + 22 : pos + length]
+        elif op == Opcode.CHANNEL:
+            yield Channel.read(ReadDataStream(io.BytesIO(data[pos : pos + length])))
+        pos += length
+
+
 class McapRecording:
     """An MCAP file opened for reading, with the interface of ``Recording``.
 
@@ -158,9 +203,8 @@ class McapRecording:
             if items:
                 cols.add_items(topic, items, t)
 
-        def message(record: Message) -> None:
+        def message(cid: int, log_time: int, data: bytes) -> None:
             self.messages += 1
-            cid = record.channel_id
             ch = channels.get(cid)
             if ch is None or ch.message_encoding != "json":
                 skipped[cid] = skipped.get(cid, 0) + 1
@@ -168,8 +212,8 @@ class McapRecording:
             batch = pending.get(cid)
             if batch is None:
                 batch = pending[cid] = ([], [])
-            batch[0].append(record.data)
-            batch[1].append(record.log_time)
+            batch[0].append(data)
+            batch[1].append(log_time)
             if len(batch[0]) >= BATCH:
                 flush(cid)
 
@@ -180,20 +224,20 @@ class McapRecording:
             try:
                 for record in records:
                     if isinstance(record, Chunk):
-                        for inner in breakup_chunk(record):
-                            if isinstance(inner, Message):
-                                message(inner)
-                            elif isinstance(inner, Channel):
+                        for inner in _chunk_records(record):
+                            if isinstance(inner, Channel):
                                 channels.setdefault(inner.id, inner)
+                            else:
+                                message(*inner)
                         good = f.tell()
                         progress(good, size)
                     elif isinstance(record, Message):
-                        message(record)
+                        message(record.channel_id, record.log_time, record.data)
                     elif isinstance(record, Channel):
                         channels.setdefault(record.id, record)
                     elif isinstance(record, Footer):
                         complete = True
-            except (McapError, ZstdError, struct.error, ValueError, EOFError, OSError) as e:
+            except _DAMAGED as e:
                 self.warnings.append(
                     f"{self.path.name} is cut short or damaged ({e or type(e).__name__}): "
                     f"read {self.messages:,} messages from the first {good:,} of {size:,} "
