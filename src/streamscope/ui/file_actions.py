@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -58,6 +59,7 @@ CSV_FILTERS = {
     "CSV, everything stored (*.csv)": False,
 }
 RECORDING_FILTER = f"StreamScope recordings (*{rec.SUFFIX});;All files (*)"
+OPEN_FILTER = f"Recordings and MCAP (*{rec.SUFFIX} *.mcap);;All files (*)"
 LAYOUT_FILTER = "StreamScope layouts (*.json);;All files (*)"
 
 
@@ -73,6 +75,8 @@ class FileActions(QObject):
         self._recording_since = 0.0
         self._current: ChartDock | None = None
         self._tasks: set[BackgroundTask] = set()
+        # other readers for File ▸ Open / --open, by suffix (ui/mcap_actions.py adds .mcap)
+        self.openers: dict[str, Callable[[Path], BackgroundTask | None]] = {}
         self._build()
         window.chartAdded.connect(self._chart_added)
         window.clock.ticked.connect(self._update_recording_status)
@@ -464,13 +468,15 @@ class FileActions(QObject):
         )
 
     def _ask_open_recording(self) -> None:
-        path = self._ask_open("Open recording", RECORDING_FILTER, "recording_dir", recordings_dir())
+        path = self._ask_open("Open recording", OPEN_FILTER, "recording_dir", recordings_dir())
         if path:
             self.open_recording(path)
 
     def open_recording(self, path: Path) -> BackgroundTask | None:
         """Read a recording (in the background) and show its sessions in the browser."""
         path = Path(path)
+        if opener := self.openers.get(path.suffix.lower()):
+            return opener(path)
         try:
             recording = rec.Recording(path)
         except rec.RecordingError as e:
