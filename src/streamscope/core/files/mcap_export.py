@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -200,7 +201,13 @@ def log_times(session: RecordedSession, t: np.ndarray) -> np.ndarray:
     ns = np.rint(t * 1e9).astype(np.int64)
     if session.origin is not None and session.origin >= EPOCH_THRESHOLD:
         return ns
-    return ns + round(session.started * 1e9)
+    return ns + epoch_ns(session.started)
+
+
+def epoch_ns(seconds: float) -> int:
+    """``seconds`` in ns, from its shortest decimal form: 1700000000.25 → ...250000000 exactly
+    (``round(x * 1e9)`` is off by ~100 ns at this size)."""
+    return int((Decimal(repr(seconds)) * 10**9).to_integral_value())
 
 
 # ---------------------------------------------------------------- writing

@@ -150,6 +150,11 @@ def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, int, bytes] | Channel]:
         pos += length
 
 
+def _seconds(ns: int) -> float:
+    """ns since the epoch as seconds, rounded once (``ns / 1e9`` rounds twice at 1e18)."""
+    return ns // 10**9 + (ns % 10**9) / 1e9
+
+
 class McapRecording:
     """An MCAP file opened for reading, with the interface of ``Recording``.
 
@@ -282,8 +287,9 @@ class McapRecording:
         first = min((int(t[0]) for t in ns.values() if len(t)), default=0)
         last = max((int(t[-1]) for t in ns.values() if len(t)), default=0)
         session = RecordedSession(
-            1, self.path.name, self.path.stem, None, "mcap", "", first / 1e9, last / 1e9, 0.0
-        )
+            1, self.path.name, self.path.stem, None, "mcap", "", _seconds(first), _seconds(last),
+            0.0,
+        )  # fmt: skip
         for i, name in enumerate(list(ns), 1):
             t = (ns.pop(name) - first).astype(np.float64) / 1e9
             self._data[i] = (t, values.pop(name))
