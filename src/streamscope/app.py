@@ -72,10 +72,12 @@ def add_features(window: MainWindow) -> tuple[AnalysisController, FileActions]:
     for callers that hold only the window (tests, tools)."""
     from streamscope.ui.analysis.controller import AnalysisController
     from streamscope.ui.file_actions import FileActions
+    from streamscope.ui.mcap_actions import McapActions
 
     analysis = AnalysisController(window)
     files = FileActions(window, layout_part=analysis)
     window.analysis, window.file_actions = analysis, files
+    McapActions(files)  # MCAP export, .mcap for File ▸ Open; kept as files.mcap_actions
     return analysis, files
 
 

@@ -57,7 +57,7 @@ def test_no_dependency_is_excluded_from_the_bundle():
         for top, dists in packages_distributions().items()
         if any(norm(d) in deps for d in dists)
     }
-    assert {"PySide6", "pyqtgraph", "numpy", "websockets", "qasync"} <= modules
+    assert {"PySide6", "pyqtgraph", "numpy", "websockets", "qasync", "mcap"} <= modules
     assert not modules & set(bundle_filter.EXCLUDED_MODULES)
 
 

@@ -4,10 +4,11 @@ Sections: render (8 curves x N points, StreamScope vs plain pyqtgraph vs pyqtgra
 downsampling), ingest (samples/s per wire form from a sender process, with the GUI's frame
 times meanwhile), latency (send -> first painted frame), memory (RSS with 10M stored) and live
 (frames drawn and CPU per frame under paced live loads, against a naive and a careful
-hand-written receiver; ``bench/live_load.py``). Prints a table per section, then PASS/MISS
+hand-written receiver; ``bench/live_load.py``) and files (MCAP export of a recording and MCAP
+import, seconds and peak memory; ``bench/files.py``). Prints a table per section, then PASS/MISS
 against the targets (figures, not assertions).
-``--quick`` uses smaller sizes and shorter phases and leaves out live (under 2 minutes on 2
-cores; CI runs it).
+``--quick`` uses smaller sizes and shorter phases and leaves out live and files (under 2 minutes
+on 2 cores; CI runs it).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import Any
 
 import orjson
 
-SECTIONS = ("render", "ingest", "latency", "memory", "live")
-# --quick leaves out live (bench/live_load.py, ~3 minutes even short): --quick --only live runs it
+SECTIONS = ("render", "ingest", "latency", "memory", "live", "files")
+# --quick leaves out live (bench/live_load.py, ~3 minutes even short) and files (a minute):
+# --quick --only live (or files) runs it
 DEFAULT_SECTIONS = SECTIONS[:4]
 
 
@@ -38,10 +40,11 @@ class Plan:
     latency_s: float
     memory_samples: int
     live_s: float = 15.0  # per phase of the live section
+    files_samples: int = 10_000_000  # MCAP export and import
 
 
 FULL = Plan((10_000, 100_000, 1_000_000, 10_000_000), 40, 20.0, 10.0, 10.0, 10_000_000)
-QUICK = Plan((10_000, 100_000, 1_000_000), 10, 3.0, 3.0, 3.0, 10_000_000, 4.0)
+QUICK = Plan((10_000, 100_000, 1_000_000), 10, 3.0, 3.0, 3.0, 10_000_000, 4.0, 1_000_000)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
 
         lines += [*live_table(live), ""]  # type: ignore[arg-type]
         checks += live_targets(live)  # type: ignore[arg-type]
+    if files := results.get("files"):
+        from streamscope.bench.files import files_table, files_targets
+
+        lines += [*files_table(files), ""]  # type: ignore[arg-type]
+        checks += files_targets(files)  # type: ignore[arg-type]
     lines += ["== Targets (printed, not asserted) ==", *(c.line() for c in checks)]
     total = time.monotonic() - started
     lines.append(f"\nbench: {total:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
@@ -149,6 +157,10 @@ def _run(section: str, plan: Plan) -> object:
         from streamscope.bench.live_load import measure_live
 
         return measure_live(plan.live_s, log=log)
+    if section == "files":
+        from streamscope.bench.files import measure_files
+
+        return measure_files(plan.files_samples, log=log)
     if section == "memory":
         from streamscope.bench.memory import measure_memory
 

@@ -1,7 +1,9 @@
-"""``streamscope export RECORDING [--csv OUT] [--streams a,b]``: read a recording without the app.
+"""``streamscope export FILE [--csv OUT] [--mcap OUT] [--streams a,b]``: read a recording
+(``.ssrec``) or an MCAP file without the app.
 
-Without ``--csv`` it lists the sessions and streams inside. With it, it converts to CSV (the
-format of ``core/files/csvexport.py``), showing progress on a terminal; Ctrl+C stops and leaves no
+Without ``--csv``/``--mcap`` it lists the sessions and streams inside. ``--csv`` converts to CSV
+(the format of ``core/files/csvexport.py``); ``--mcap`` converts a recording to MCAP
+(``core/files/mcap_export.py``). Progress shows on a terminal; Ctrl+C stops and leaves no
 partial file.
 """
 
@@ -13,16 +15,23 @@ import time
 from pathlib import Path
 
 from streamscope.core.files.csvexport import export_recording_csv
+from streamscope.core.files.mcap_export import export_recording_mcap
+from streamscope.core.files.mcap_import import McapRecording
 from streamscope.core.files.recording import Recording, RecordingError
+from streamscope.core.files.sources import RecordingSource, open_recording_file
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="streamscope export",
-        description="Show what a StreamScope recording holds, or convert it to CSV.",
+        description="Show what a StreamScope recording or an MCAP file holds, or convert it "
+        "(to CSV; a recording also to MCAP, for Foxglove and PlotJuggler).",
     )
-    p.add_argument("recording", help="a recording file (.ssrec)")
+    p.add_argument("recording", help="a recording file (.ssrec) or an MCAP file (.mcap)")
     p.add_argument("--csv", metavar="OUT", help="write every session's samples to this CSV")
+    p.add_argument(
+        "--mcap", metavar="OUT", help="write a recording's sessions to this MCAP file (JSON)"
+    )
     p.add_argument(
         "--streams", metavar="A,B", help="only these comma-separated streams (default: all)"
     )
@@ -50,14 +59,24 @@ class _TerminalProgress:
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.csv and args.mcap:
+        parser.error("choose one of --csv and --mcap")
     try:
-        recording = Recording(args.recording)
+        recording = open_recording_file(args.recording)
     except RecordingError as e:
         print(f"streamscope export: {e}", file=sys.stderr)
         return 2
+    if args.mcap and not isinstance(recording, Recording):
+        recording.close()
+        print("streamscope export: --mcap converts a recording (.ssrec); this file is MCAP "
+              "already", file=sys.stderr)  # fmt: skip
+        return 2
     with recording:
-        if not args.csv:
+        if isinstance(recording, McapRecording):
+            _load(recording)
+        if not args.csv and not args.mcap:
             _summary(recording)
             return 0
         streams = [s.strip() for s in args.streams.split(",")] if args.streams else None
@@ -71,22 +90,42 @@ def main(argv: list[str]) -> int:
                 )
                 return 2
         progress = _TerminalProgress()
+        out = args.csv or args.mcap
         try:
-            rows = export_recording_csv(recording, Path(args.csv), progress, streams)
+            if args.mcap:
+                assert isinstance(recording, Recording)
+                res = export_recording_mcap(recording, Path(out), progress, streams)
+                done = (
+                    f"{res.messages:,} messages, {res.samples:,} samples, {len(res.topics)} topics"
+                )
+            else:
+                rows = export_recording_csv(recording, Path(out), progress, streams)
+                done = f"{rows:,} rows, {recording.total_samples:,} samples"
         except KeyboardInterrupt:
             progress.clear()
             print("streamscope export: cancelled; no file written", file=sys.stderr)
             return 130
         except OSError as e:
             progress.clear()
-            print(f"streamscope export: cannot write {args.csv}: {e}", file=sys.stderr)
+            print(f"streamscope export: cannot write {out}: {e}", file=sys.stderr)
             return 1
         progress.clear()
-        print(f"wrote {args.csv}: {rows:,} rows, {recording.total_samples:,} samples")
+        print(f"wrote {out}: {done}")
         return 0
 
 
-def _summary(recording: Recording) -> None:
+def _load(recording: McapRecording) -> None:
+    """Decode an MCAP file (with progress), then say what could not be read."""
+    progress = _TerminalProgress()
+    try:
+        recording.load(progress)
+    finally:
+        progress.clear()
+    for note in recording.notes():
+        print(f"streamscope export: {note}", file=sys.stderr)
+
+
+def _summary(recording: RecordingSource) -> None:
     print(f"{recording.path}: {len(recording.sessions)} sessions, "
           f"{recording.total_samples:,} samples")  # fmt: skip
     for s in recording.sessions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -60,6 +61,7 @@ CSV_FILTERS = {
     "CSV, everything stored (*.csv)": False,
 }
 RECORDING_FILTER = f"StreamScope recordings (*{rec.SUFFIX});;All files (*)"
+OPEN_FILTER = f"Recordings and MCAP (*{rec.SUFFIX} *.mcap);;All files (*)"
 LAYOUT_FILTER = "StreamScope layouts (*.json);;All files (*)"
 
 
@@ -75,6 +77,8 @@ class FileActions(QObject):
         self._recording_since = 0.0
         self._current: ChartDock | None = None
         self._tasks: set[BackgroundTask] = set()
+        # other readers for File ▸ Open / --open, by suffix (ui/mcap_actions.py adds .mcap)
+        self.openers: dict[str, Callable[[Path], BackgroundTask | None]] = {}
         self._build()
         window.chartAdded.connect(self._chart_added)
         window.clock.ticked.connect(self._update_recording_status)
@@ -481,7 +485,7 @@ class FileActions(QObject):
             self.close_recording_menu.addAction("No recording is open").setEnabled(False)
 
     def _ask_open_recording(self) -> None:
-        path = self._ask_open("Open recording", RECORDING_FILTER, "recording_dir", recordings_dir())
+        path = self._ask_open("Open recording", OPEN_FILTER, "recording_dir", recordings_dir())
         if path:
             self.open_recording(path)
 
@@ -490,6 +494,8 @@ class FileActions(QObject):
         group of its own; ``chart``: then chart it too (``--open``). Live charts go on
         following live data."""
         path = Path(path)
+        if opener := self.openers.get(path.suffix.lower()):
+            return opener(path)
         try:
             recording = rec.Recording(path)
         except rec.RecordingError as e:

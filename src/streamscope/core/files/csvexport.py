@@ -22,12 +22,14 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from streamscope.core.files.progress import Progress, no_progress
-from streamscope.core.files.recording import Recording
+
+if TYPE_CHECKING:
+    from streamscope.core.files.sources import RecordingSource
 
 ROWS_PER_BLOCK = 50_000  # rows formatted at once: progress and cancel granularity
 
@@ -151,12 +153,12 @@ def write_csv_file(
 
 
 def export_recording_csv(
-    recording: Recording,
+    recording: RecordingSource,
     path: str | Path,
     progress: Progress = no_progress,
     streams: list[str] | None = None,
 ) -> int:
-    """Convert a recording (all sessions, or only the named ``streams``) to CSV.
+    """Convert a recording or an MCAP file (all sessions, or only the named ``streams``) to CSV.
 
     One session is in memory at a time. ``progress`` counts each sample twice: read, written.
     """

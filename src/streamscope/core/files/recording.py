@@ -511,6 +511,10 @@ class Recording:
             done += session.count
         return out
 
+    def notes(self) -> list[str]:
+        """What a reader should be told on opening (nothing: an MCAP file may have some)."""
+        return []
+
     def close(self) -> None:
         self._con.close()
 
