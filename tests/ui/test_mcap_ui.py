@@ -38,9 +38,10 @@ def test_file_open_takes_an_mcap_file_in_the_background(qtbot, tmp_path):
     task = files.open_recording(path)  # what File ▸ Open and --open call
     assert task is not None
     qtbot.waitUntil(lambda: task.done, timeout=10_000)
-    root = window.browser.tree.topLevelItem(0)
-    assert root.text(0) == "robot (robot)"
-    assert root.child(0).text(0) == "/imu/ax" and root.child(0).text(1) == "500"
+    group = window.browser.tree.topLevelItem(0)  # the recording's own group
+    assert group.text(0) == "Recording: robot.mcap"
+    session = group.child(0)
+    assert session.child(0).text(0) == "/imu/ax" and session.child(0).text(1) == "500"
     assert "/cam: not decoded: protobuf (1 messages)" in files.last_notice
     stream = window.store.find("/imu/ax")
     assert stream.ring.t[:3].tolist() == [0.0, 0.01, 0.02] and stream.ring.v[-1] == 249.5
