@@ -273,7 +273,7 @@ class Store:
         # a single sample (one per message is common) needs no running maximum
         keep = t >= (np.maximum.accumulate(np.maximum(t, floor)) if len(t) > 1 else floor)
         if not keep.all():
-            errors.append(f"'{stream.name}': {int((~keep).sum())} samples went back in time")
+            errors.append(_went_back(stream.name, t, keep, floor))
             t, v = t[keep], v[keep]
         if not len(t):
             return
@@ -372,3 +372,19 @@ def _first_reset(t: np.ndarray, last_t: float | None) -> int:
     step = np.diff(t, prepend=t[0] if last_t is None else last_t)
     jumps = np.flatnonzero(step <= -RUN_RESET_SECONDS)
     return int(jumps[0]) if len(jumps) else len(t)
+
+
+def _went_back(name: str, t: np.ndarray, keep: np.ndarray, floor: float) -> str:
+    """The error for samples older than their stream's newest: which stream, by how much, from
+    where to where (the first such sample), and how many were rejected."""
+    i = int(np.argmin(keep))  # the first rejected sample
+    top = max(floor, float(t[:i].max())) if i else floor
+    to = float(t[i])
+    text = f"'{name}' went back {_t(top - to)} s (from t={_t(top)} to t={_t(to)})"
+    k = int((~keep).sum())
+    return text if k == 1 else f"{text}; {k} samples went back and were rejected"
+
+
+def _t(x: float) -> str:
+    """A time for a message: as the client wrote it, without float noise (10.0, 7.5, 0.004)."""
+    return repr(round(x, 6))
