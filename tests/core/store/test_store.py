@@ -74,7 +74,7 @@ def test_small_step_back_rejects_only_those_samples():
     store = Store()
     s = store.open_session("G")
     sid, errors = store.append(s.id, "a", arr(1, 2, 1.5, 3), arr(1, 2, 9, 3))
-    assert sid == s.id and len(errors) == 1 and "back in time" in errors[0]
+    assert sid == s.id and errors == ["'a' went back 0.5 s (from t=2.0 to t=1.5)"]
     assert store.find("a").ring.t.tolist() == [1, 2, 3]
     sid, errors = store.append(s.id, "a", arr(2.9, 4), arr(0, 4))
     assert store.find("a").ring.t.tolist() == [1, 2, 3, 4] and len(errors) == 1
@@ -154,8 +154,28 @@ def test_one_sample_at_a_time_stores_what_one_batch_stores(seed):
         refused = 0
         for i in range(0, t.size, batch):
             sid, errors = store.append(sid, "s", t[i : i + batch], v[i : i + batch])
-            refused += sum(int(e.split(": ")[1].split()[0]) for e in errors)
+            refused += sum(_refused(e) for e in errors)
         runs = [st.streams["s"].ring.t.tolist() for st in store.sessions.values()]
         results.append((runs, refused))
     assert results[0] == results[1]
     assert len(results[0][0]) > 1 and results[0][1] > 0  # both kinds of event happened
+
+
+def _refused(error: str) -> int:
+    """How many samples one back-in-time error rejected (1 unless it says how many)."""
+    assert "went back" in error
+    return int(error.split("; ")[1].split()[0]) if "; " in error else 1
+
+
+def test_back_in_time_names_the_stream_and_the_jump():
+    store = Store()
+    s = store.open_session("G")
+    store.append(s.id, "fps", arr(8, 9, 10), arr(1, 2, 3))
+    _, errors = store.append(s.id, "fps", arr(9.25), arr(4))  # one sample per message
+    assert errors == ["'fps' went back 0.75 s (from t=10.0 to t=9.25)"]
+    # in one batch: stepping back 0.5 s at a time stays in the run but loses 2.5 s in all
+    _, errors = store.append(s.id, "fps", arr(11, 10.5, 10, 9.5, 12), arr(5, 6, 7, 8, 9))
+    assert errors == [
+        "'fps' went back 0.5 s (from t=11.0 to t=10.5); 3 samples went back and were rejected"
+    ]
+    assert store.find("fps").ring.t.tolist() == [8, 9, 10, 11, 12]

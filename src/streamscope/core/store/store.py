@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,26 +18,38 @@ import numpy as np
 from streamscope.core.series.lod import MinMaxPyramid
 from streamscope.core.series.ringbuffer import RingBuffer
 from streamscope.core.series.stream_lod import StreamLod
+from streamscope.core.store.admission import CreationRate, Eviction
 from streamscope.core.store.budget import trim_counts
 from streamscope.core.store.timecheck import (
     EPOCH_THRESHOLD,
     MAX_TIME_JUMP,
     MAX_TIMESTAMP,
+    RUN_RESET_SECONDS,
     TimeRules,
+    UnitWatch,
     check_times,
 )
 
 DEFAULT_CAPACITY = 1_000_000
 DEFAULT_MAX_TOTAL_SAMPLES = 40_000_000  # 16 bytes each: ~640 MB of samples at most
 BUDGET_LOW_WATER = 0.9  # over budget, trim down to this fraction so trimming stays rare
-RUN_RESET_SECONDS = 1.0  # a stream going back in time by this much starts a new run
+EVICTIONS_KEPT = 100  # newest eviction notices kept for the status bar
 
 
 @dataclass(frozen=True, slots=True)
 class StoreSettings:
     capacity: int = DEFAULT_CAPACITY  # samples per stream
-    max_sessions: int = 50  # oldest ended sessions are dropped first
+    # Sessions kept, live and ended: the oldest ended make room; live ones are never dropped,
+    # so when all are live a new session is refused (StoreError naming the limit).
+    max_sessions: int = 50
     max_streams_per_session: int = 2_000
+    # Streams over all sessions (each costs ~10 KB and a row in the Streams panel even empty);
+    # past it, ended sessions are evicted oldest first, else the new stream is refused.
+    max_streams: int = 10_000
+    # New sessions one connection (keyed by peer address) may start by hello or by a clock
+    # reset: a burst, then a steady rate; beyond it the hello or the new run is refused.
+    new_sessions_burst: int = 20
+    new_sessions_per_s: float = 0.5
     # Memory budget over all streams; past it the oldest samples go first (store/budget.py).
     max_total_samples: int = DEFAULT_MAX_TOTAL_SAMPLES
     max_time_jump: float = MAX_TIME_JUMP  # s a sample may be ahead of its stream
@@ -51,6 +64,7 @@ class Stream:
     version: int = 0
     updated: float = 0.0  # wall time of the last append (ages samples for the budget)
     lod: StreamLod = field(default_factory=StreamLod)  # min/max pyramid for drawing
+    units: UnitWatch = field(default_factory=UnitWatch)  # for time units changing back and forth
 
     def pyramid(self) -> MinMaxPyramid:
         """The stream's level-of-detail pyramid, caught up with every stored sample."""
@@ -117,7 +131,16 @@ class Store:
         self.total_dropped = 0
         self.stored_samples = 0  # held right now, over all streams (the budget's measure)
         self.budget_dropped = 0  # of total_dropped, those the memory budget dropped
+        self.stream_count = 0  # over all sessions (the max_streams limit's measure)
+        # Ended sessions removed to make room, newest last; ``evicted`` counts them all, so a
+        # view can compare it with the count it last showed (pull-based like the rest).
+        self.evictions: deque[Eviction] = deque(maxlen=EVICTIONS_KEPT)
+        self.evicted = 0
+        self.refused: dict[str, int] = {}  # limit name -> sessions/streams/runs refused by it
         self._rules = TimeRules(self.settings.max_time_jump, self.settings.max_timestamp)
+        self._rate = CreationRate(
+            self.settings.new_sessions_burst, self.settings.new_sessions_per_s
+        )
         self._plays: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._sinks: list[StoreSink] = []
@@ -146,10 +169,29 @@ class Store:
         A client that lost its connection and says hello again with the same id continues
         its session (same Play #n, same time axis) instead of starting a new one.
         ``internal``: the app's own metrics (core/store/self_metrics.py); its samples do not count
-        as samples in and sinks (the recorder) never see it."""
+        as samples in and sinks (the recorder) never see it.
+
+        Raises ``StoreError`` naming the limit when every kept session is live
+        (``max_sessions``) or, for a hello (``play`` with a ``peer``), when that connection
+        has started sessions too fast; an ended session may be evicted to make room."""
         old = self.sessions.get(session_id) if session_id else None
         if old is not None and old.resumable and old.product == product and not old.source:
             return self._resume(old, client, peer)
+        if not internal:
+            self._room_for_session(product)
+            if play and peer:
+                self._take_rate(peer, f"'{product}' was not started")
+        return self._create(product, session_id, client, peer, play, internal)
+
+    def _create(
+        self,
+        product: str,
+        session_id: str | None,
+        client: str,
+        peer: str,
+        play: bool,
+        internal: bool,
+    ) -> Session:
         sid = session_id or f"s{next(self._ids)}"
         while sid in self.sessions:  # an id in use, or ended on purpose: a fresh run
             sid = f"{session_id}#{next(self._ids)}"
@@ -158,7 +200,6 @@ class Store:
             number = self._plays[product] = self._plays.get(product, 0) + 1
         session = Session(sid, product, number, client, peer, internal=internal)
         self.sessions[sid] = session
-        self._evict()
         self.structure_version += 1
         for sink in self._sinks if not internal else ():
             sink.session_opened(session)
@@ -197,6 +238,8 @@ class Store:
         """Add a finished session read back from ``source`` (a recording): named as given,
         each stream sized to hold all its samples, not counted as samples in. Sinks see its
         samples with ``session.source`` set, so a recorder can skip what is on disk already."""
+        self._room_for_session(product)
+        self._room_for_streams(len(streams), f"recording session '{product}' was not opened")
         sid = f"r{next(self._ids)}"
         session = Session(sid, product, None, client, peer, started, ended or started, origin)
         session.source = source
@@ -206,7 +249,6 @@ class Store:
             stream = self._stream(sid, name, capacity=max(len(t), 1))
             self._append_monotonic(stream, t, v, errors)
             self.total_samples -= len(stream)
-        self._evict()
         self.structure_version += 1
         return session
 
@@ -219,23 +261,72 @@ class Store:
         return len(gone)
 
     def new_run(self, session_id: str) -> Session:
-        """Continue a connection whose clock restarted in a new session (Play #n+1)."""
+        """Continue a connection whose clock restarted in a new session (Play #n+1).
+        Raises ``StoreError`` (the session goes on unchanged) when the connection has started
+        sessions too fast."""
         old = self.sessions[session_id]
+        if old.peer and not old.internal:
+            self._take_rate(old.peer, "no new run was started")
         self.end_session(session_id)
-        return self.open_session(
-            old.product, old.id.split("#")[0], client=old.client, peer=old.peer, play=bool(old.play)
-        )
+        base = old.id.split("#")[0]
+        if not old.internal:  # the old run has ended: there is room (it may be evicted itself)
+            self._room_for_session(old.product)
+        return self._create(old.product, base, old.client, old.peer, bool(old.play), old.internal)
 
-    def _evict(self) -> None:
-        while len(self.sessions) > self.settings.max_sessions:
-            ended = [s for s in self.sessions.values() if not s.live]
-            victim = ended[0] if ended else next(iter(self.sessions.values()))
-            self._forget(victim)
+    # ------------------------------------------------------------ limits and eviction
 
-    def _forget(self, session: Session) -> None:
+    def _refuse(self, limit: str, message: str) -> StoreError:
+        self.refused[limit] = self.refused.get(limit, 0) + 1
+        return StoreError(message)
+
+    def _take_rate(self, peer: str, what: str) -> None:
+        if not self._rate.allow(peer, time.monotonic()):
+            raise self._refuse(
+                "new_sessions_burst",
+                f"this connection starts sessions too fast (hello or clock reset; limit "
+                f"{self._rate.describe()}): {what}",
+            )
+
+    def _room_for_session(self, product: str) -> None:
+        """Make room for one more session by evicting the oldest ended one, or refuse."""
+        limit = self.settings.max_sessions
+        while len(self.sessions) >= limit:
+            if not self._evict_oldest_ended(f"the {limit}-session limit (max_sessions)"):
+                raise self._refuse(
+                    "max_sessions",
+                    f"all {len(self.sessions)} sessions are live (limit {limit}, max_sessions): "
+                    f"new session '{product}' refused; ended sessions make room",
+                )
+
+    def _room_for_streams(self, n: int, what: str, keep: str | None = None) -> None:
+        """Make room for ``n`` more streams by evicting ended sessions (never ``keep``), or
+        refuse."""
+        limit = self.settings.max_streams
+        while self.stream_count + n > limit:
+            if not self._evict_oldest_ended(f"the {limit:,}-stream limit (max_streams)", keep):
+                raise self._refuse(
+                    "max_streams",
+                    f"{self.stream_count:,} streams are in live sessions (limit {limit:,} over "
+                    f"all sessions, max_streams): {what}",
+                )
+
+    def _evict_oldest_ended(self, reason: str, keep: str | None = None) -> bool:
+        """Evict the ended session that was started first (never a live one); False if none.
+        Recordings count as ended: opened last, they are the newest."""
+        for session in self.sessions.values():
+            if not session.live and not session.internal and session.id != keep:
+                self._forget(session, reason)
+                return True
+        return False
+
+    def _forget(self, session: Session, reason: str) -> None:
         del self.sessions[session.id]
-        self.stored_samples -= sum(len(st) for st in session.streams.values())
+        held = sum(len(st) for st in session.streams.values())
+        self.stored_samples -= held
+        self.stream_count -= len(session.streams)
         self.structure_version += 1
+        self.evictions.append(Eviction(time.time(), session.id, session.name, held, reason))
+        self.evicted += 1
 
     # ------------------------------------------------------------ samples
 
@@ -243,21 +334,30 @@ class Store:
         self, session_id: str, name: str, t: np.ndarray, v: np.ndarray
     ) -> tuple[str, list[str]]:
         """Store samples; return the session they ended in (a clock reset opens a new run)
-        and the problems found (samples rejected for going back in time)."""
+        and the problems found (samples rejected for their time, or for a new run refused)."""
         session = self.sessions.get(session_id)
         known = session.streams.get(name) if session is not None else None
-        ok, errors = check_times(
-            name, t, known.ring.last_t if known is not None and len(known) else None, self._rules
-        )
+        last = known.ring.last_t if known is not None and len(known) else None
+        units = known.units if known is not None else UnitWatch()
+        ok, errors = check_times(name, t, last, self._rules, units=units)
         if ok is not None:
             t, v = t[ok], v[ok]
         while len(t):
             stream = self._stream(session_id, name)
+            if not len(stream):  # new, or a new run: keep what this batch (and run) showed
+                stream.units = units
             cut = _first_reset(t, stream.ring.last_t if len(stream.ring) else None)
             self._append_monotonic(stream, t[:cut], v[:cut], errors)
             if cut == len(t):
                 break
-            session_id = self.new_run(session_id).id
+            try:
+                session_id = self.new_run(session_id).id
+            except StoreError as e:  # the run goes on; what would have started the next is lost
+                errors.append(
+                    f"'{name}' went back {_t(stream.ring.last_t - float(t[cut]))} s (a clock "
+                    f"reset), {len(t) - cut} sample{'s' if len(t) - cut != 1 else ''} rejected: {e}"
+                )
+                break
             t, v = t[cut:], v[cut:]
         if self.stored_samples > self.settings.max_total_samples:
             self.enforce_budget()
@@ -284,7 +384,7 @@ class Store:
         # a single sample (one per message is common) needs no running maximum
         keep = t >= (np.maximum.accumulate(np.maximum(t, floor)) if len(t) > 1 else floor)
         if not keep.all():
-            errors.append(f"'{stream.name}': {int((~keep).sum())} samples went back in time")
+            errors.append(_went_back(stream.name, t, keep, floor))
             t, v = t[keep], v[keep]
         if not len(t):
             return
@@ -322,9 +422,9 @@ class Store:
         self.stored_samples -= total
         self.total_dropped += total
         self.budget_dropped += total
-        for s in [s for s in self.sessions.values() if not s.live]:
+        for s in [s for s in self.sessions.values() if not s.live and not s.internal]:
             if not any(len(st) for st in s.streams.values()):
-                self._forget(s)
+                self._forget(s, "the memory budget (its samples were the oldest)")
         return total
 
     def _stream(self, session_id: str, name: str, capacity: int | None = None) -> Stream:
@@ -333,13 +433,18 @@ class Store:
             raise StoreError(f"unknown session {session_id!r}")
         stream = session.streams.get(name)
         if stream is None:
-            if len(session.streams) >= self.settings.max_streams_per_session:
-                raise StoreError(
-                    f"session has {len(session.streams)} streams already (the limit); "
-                    f"'{name}' was not created"
+            limit = self.settings.max_streams_per_session
+            if len(session.streams) >= limit:
+                raise self._refuse(
+                    "max_streams_per_session",
+                    f"session has {len(session.streams)} streams already (the limit, "
+                    f"max_streams_per_session); '{name}' was not created",
                 )
+            if not session.internal:  # the app's own few metrics are never refused
+                self._room_for_streams(1, f"'{name}' was not created", keep=session_id)
             stream = Stream(name, session_id, RingBuffer(capacity or self.settings.capacity))
             session.streams[name] = stream
+            self.stream_count += 1
             self.structure_version += 1
         return stream
 
@@ -384,3 +489,19 @@ def _first_reset(t: np.ndarray, last_t: float | None) -> int:
     step = np.diff(t, prepend=t[0] if last_t is None else last_t)
     jumps = np.flatnonzero(step <= -RUN_RESET_SECONDS)
     return int(jumps[0]) if len(jumps) else len(t)
+
+
+def _went_back(name: str, t: np.ndarray, keep: np.ndarray, floor: float) -> str:
+    """The error for samples older than their stream's newest: which stream, by how much, from
+    where to where (the first such sample), and how many were rejected."""
+    i = int(np.argmin(keep))  # the first rejected sample
+    top = max(floor, float(t[:i].max())) if i else floor
+    to = float(t[i])
+    text = f"'{name}' went back {_t(top - to)} s (from t={_t(top)} to t={_t(to)})"
+    k = int((~keep).sum())
+    return text if k == 1 else f"{text}; {k} samples went back and were rejected"
+
+
+def _t(x: float) -> str:
+    """A time for a message: as the client wrote it, without float noise (10.0, 7.5, 0.004)."""
+    return repr(round(x, 6))
