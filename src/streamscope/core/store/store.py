@@ -257,7 +257,7 @@ class Store:
         returns how many went."""
         gone = [s for s in self.sessions.values() if source and s.source == source]
         for session in gone:
-            self._forget(session)
+            self._drop(session)
         return len(gone)
 
     def new_run(self, session_id: str) -> Session:
@@ -320,13 +320,19 @@ class Store:
         return False
 
     def _forget(self, session: Session, reason: str) -> None:
+        """Evict ``session`` and announce it (a closed recording is dropped, not evicted)."""
+        held = self._drop(session)
+        self.evictions.append(Eviction(time.time(), session.id, session.name, held, reason))
+        self.evicted += 1
+
+    def _drop(self, session: Session) -> int:
+        """Remove ``session`` and its samples from the counts; returns the samples it held."""
         del self.sessions[session.id]
         held = sum(len(st) for st in session.streams.values())
         self.stored_samples -= held
         self.stream_count -= len(session.streams)
         self.structure_version += 1
-        self.evictions.append(Eviction(time.time(), session.id, session.name, held, reason))
-        self.evicted += 1
+        return held
 
     # ------------------------------------------------------------ samples
 
