@@ -133,8 +133,11 @@ def test_timestamps_checked_per_sample_through_the_server():
     assert h["t"] == [1.0, 2.0, 3.0, 4.0, 5.0] and h["v"] == [0, 1, 3, 5, None]
     text = errs[0]["errors"]
     assert len(text) == 5 and "not finite" in text[0]
-    assert text[1:3] == ["[7] value is infinite", "[8] value is infinite"]
-    assert "must be a number" in text[3]
+    assert text[1:3] == [
+        "[7] 'a' at t=6: value is infinite (send null for a gap)",
+        "[8] 'a' at t=7: value is infinite (send null for a gap)",
+    ]
+    assert text[3] == "[9] 'a' at t=8: value '8' is not a number"
     assert "ahead of the stream's time" in text[4]
 
 
@@ -159,7 +162,7 @@ def test_garbage_only_client_is_closed_with_1008_and_a_reason(caplog):
             body, max_error_replies=20, error_replies_per_s=0
         )
     assert replies == 20 and code == 1008 and closed == 1
-    assert reason.startswith("too many bad frames (20 errors); last: invalid JSON")
+    assert reason.startswith("too many bad frames (20 errors); last: not valid JSON at line 1")
     assert any("closed 127.0.0.1" in r.getMessage() for r in caplog.records)
     assert served
 

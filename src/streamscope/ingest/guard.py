@@ -1,9 +1,13 @@
 """Who may connect, and how much trouble one connection may cause.
 
 A web page open in the user's browser can open ``ws://localhost:...`` too; browsers always
-send an ``Origin`` header with it, other clients (Unity, scripts) do not. So a request with an
-Origin is refused unless that origin was allowed explicitly. Listening beyond loopback needs a
-shared token. Both are decided from the HTTP request alone, before the WebSocket handshake.
+send an ``Origin`` header with it. Unity, Node's ``ws`` and ``websockets`` send none; Python's
+``websocket-client`` sends the server's own address (``http://127.0.0.1:8765``), where no web
+page can live, since this app holds that port and serves no pages. So a request is accepted with
+no Origin or with the app's own address (on a loopback name or the bound host, never another
+name: a DNS-rebinding page would bring its own), and refused with any other Origin unless that
+origin was allowed explicitly. Listening beyond loopback needs a shared token. Both are decided
+from the HTTP request alone, before the WebSocket handshake.
 """
 
 from __future__ import annotations
@@ -59,21 +63,32 @@ def check_exposure(host: str, settings: ServerSettings) -> None:
         )
 
 
-def admit(headers, path: str, settings: ServerSettings) -> tuple[HTTPStatus, str] | None:
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def own_origins(host: str, port: int) -> frozenset[str]:
+    """The Origins that name this app's own address: ``http://`` + a loopback name or the bound
+    host + the app's port (no port for 80, as clients write it)."""
+    bound = f"[{host}]" if ":" in host else host
+    names = {*LOOPBACK_NAMES, bound.lower()} - {"", "0.0.0.0", "[::]"}
+    hostports = {f"{n}:{port}" for n in names} | (names if port == 80 else set())
+    return frozenset(f"http://{hp}" for hp in hostports)
+
+
+def admit(
+    headers, path: str, settings: ServerSettings, own: frozenset[str] = frozenset()
+) -> tuple[HTTPStatus, str] | None:
     """Why this opening request is refused (HTTP status and a sentence), or None to accept.
 
-    ``headers`` is a websockets ``Headers`` (``get_all`` gives every value of a header).
+    ``headers`` is a websockets ``Headers`` (``get_all`` gives every value of a header);
+    ``own`` the app's own origins (``own_origins``), which are accepted like no Origin.
     """
     origins = headers.get_all("Origin")
     if origins:
         origin = origins[0]
         allowed = settings.allowed_origins
-        if len(origins) > 1 or not ("*" in allowed or origin in allowed):
-            return (
-                HTTPStatus.FORBIDDEN,
-                f"Browser pages may not connect (Origin {origin!r}). "
-                f"To allow this page, start StreamScope with --allow-origin {origin}",
-            )
+        if len(origins) > 1 or not ("*" in allowed or origin in allowed or origin.lower() in own):
+            return (HTTPStatus.FORBIDDEN, origin_refusal(origin))
     if settings.token and not _token_matches(headers, path, settings.token):
         return (
             HTTPStatus.UNAUTHORIZED,
@@ -81,6 +96,16 @@ def admit(headers, path: str, settings: ServerSettings) -> tuple[HTTPStatus, str
             f"or add ?{TOKEN_QUERY}=<token> to the URL",
         )
     return None
+
+
+def origin_refusal(origin: str) -> str:
+    """The 403 text: who was refused and the two ways in."""
+    return (
+        f"Refused a web page at {origin}: pages may not send data unless allowed. "
+        f"To allow it, start StreamScope with --allow-origin {origin}. "
+        "A script that sends an Origin header can leave it out "
+        "(websocket-client: suppress_origin=True)"
+    )
 
 
 def _token_matches(headers, path: str, token: str) -> bool:

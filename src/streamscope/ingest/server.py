@@ -25,7 +25,13 @@ from streamscope.core import protocol
 from streamscope.core.protocol import Batch, Control, Limits
 from streamscope.core.store.store import Store, StoreError
 from streamscope.ingest.fair_share import FairShare
-from streamscope.ingest.guard import ErrorBudget, ServerSettings, admit, check_exposure
+from streamscope.ingest.guard import (
+    ErrorBudget,
+    ServerSettings,
+    admit,
+    check_exposure,
+    own_origins,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,7 @@ class IngestServer:
         self.limits = limits
         self.settings = settings or ServerSettings()
         self.rejected: dict[int, int] = {}  # HTTP status -> connections refused with it
+        self.last_refusal: dict[int, str] = {}  # HTTP status -> the latest refusal's text
         self.error_replies = 0
         self.closed_for_errors = 0
         self.cut_off = 0  # clients dropped for not reading what we sent
@@ -106,7 +113,8 @@ class IngestServer:
 
     def _admit(self, connection: ServerConnection, request):
         """Before the handshake: refuse browser pages, missing tokens and too many clients."""
-        refusal = admit(request.headers, request.path, self.settings)
+        own = own_origins(self.host, self.port)
+        refusal = admit(request.headers, request.path, self.settings, own)
         if refusal is None and len(self.connections) >= self.settings.max_connections:
             refusal = (
                 HTTPStatus.SERVICE_UNAVAILABLE,
@@ -116,6 +124,7 @@ class IngestServer:
             return None
         status, text = refusal
         self.rejected[int(status)] = self.rejected.get(int(status), 0) + 1
+        self.last_refusal[int(status)] = text
         peer = "{}:{}".format(*connection.remote_address[:2])
         log.warning("refused a connection from %s (HTTP %d): %s", peer, status, text)
         response = connection.respond(status, text + "\n")

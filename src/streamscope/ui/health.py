@@ -74,6 +74,9 @@ class HealthStatus:
             f"Error replies sent: {sv.error_replies:,}; clients closed for bad input: "
             f"{sv.closed_for_errors}; connections refused: "
             + (", ".join(f"{n} × HTTP {code}" for code, n in sorted(sv.rejected.items())) or "0")
+            + "".join(  # the latest of each kind says who and how to let it in
+                f"\nLast HTTP {code}: {text}" for code, text in sorted(sv.last_refusal.items())
+            )
         )
 
 
