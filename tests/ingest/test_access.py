@@ -248,3 +248,76 @@ def test_status_bar_tooltip_names_the_refused_origin_and_the_flag(qtbot, qloop):
         assert "--allow-origin https://evil.example" in tip
     finally:
         qloop.run_until_complete(scope.stop())
+
+
+def test_the_token_never_appears_in_the_log_even_at_debug(caplog):
+    async def body(server):
+        await status_of(server.url, {"Authorization": "Bearer s3cret"})
+        await status_of(server.url + "/?token=s3cret")
+        await status_of(server.url + "/?token=wrong-guess")
+        async with StreamClient(server.url, token="s3cret") as c:
+            await c.send_sample("x", 1.0, t=1)
+
+    with caplog.at_level(logging.DEBUG):
+        serve(body, token="s3cret")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "GET /?token=[redacted]" in text and "Authorization: [redacted]" in text
+    assert "s3cret" not in text and "wrong-guess" not in text
+
+
+def test_repeated_wrong_tokens_from_one_address_are_slowed_down():
+    async def body(server):
+        wrong = [await status_of(server.url, {"Authorization": "Bearer no"}) for _ in range(3)]
+        locked = await status_of(server.url, {"Authorization": "Bearer s3cret"})
+        return [w[0] for w in wrong], locked
+
+    wrong, locked = serve(body, token="s3cret", token_failures_allowed=3)
+    assert wrong == [401, 401, 401]
+    assert locked[0] == 429 and "Too many wrong tokens from 127.0.0.1" in locked[1]
+
+
+def test_token_lockout_doubles_and_a_right_token_clears_it():
+    from streamscope.ingest.guard import TokenLockout
+
+    lock = TokenLockout(allowed=2, longest=5.0)
+    lock.failed("a", now=0.0)
+    assert lock.locked("a", 0.0) == 0.0  # one wrong token: no delay
+    lock.failed("a", now=0.0)
+    assert lock.locked("a", 0.5) == 0.5 and lock.locked("b", 0.5) == 0.0
+    lock.failed("a", now=1.0)
+    lock.failed("a", now=1.0)
+    assert lock.locked("a", 1.0) == 4.0  # 1, 2, 4, ... up to 5 s
+    lock.failed("a", now=1.0)
+    assert lock.locked("a", 1.0) == 5.0
+    lock.succeeded("a")
+    assert lock.locked("a", 1.0) == 0.0
+
+
+def test_token_from_a_file_or_the_environment(tmp_path, monkeypatch):
+    from streamscope.cli.main import _token, build_parser
+
+    path = tmp_path / "token"
+    path.write_text("from-file\n")
+    monkeypatch.setenv("STREAMSCOPE_TOKEN", "from-env")
+    assert _token(build_parser().parse_args([])) == "from-env"
+    assert _token(build_parser().parse_args(["--token-file", str(path)])) == "from-file"
+    assert _token(build_parser().parse_args(["--token", "flag"])) == "flag"
+    with pytest.raises(ValueError, match="not both"):
+        _token(build_parser().parse_args(["--token", "flag", "--token-file", str(path)]))
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(ValueError, match="is empty"):
+        _token(build_parser().parse_args(["--token-file", str(tmp_path / "empty")]))
+
+
+def test_the_demo_uses_the_token_it_was_given(qtbot, qloop):
+    from streamscope.app import AppOptions, StreamScope
+    from support.qt import loop_until
+
+    scope = StreamScope(AppOptions(port=0, demo=True, token="s3cret"))
+    qtbot.addWidget(scope.window)
+    qloop.run_until_complete(scope.start())
+    try:
+        loop_until(qloop, lambda: scope.store.find("fps") is not None, 10, "the demo's fps")
+        assert scope.server.rejected == {}
+    finally:
+        qloop.run_until_complete(scope.stop())
