@@ -44,6 +44,7 @@ class AppOptions:
     capacity: int = DEFAULT_CAPACITY
     token: str | None = None  # required from clients; mandatory when host is not loopback
     allow_origins: list[str] = field(default_factory=list)  # browser pages allowed to connect
+    idle_timeout: float = 60.0  # close a connection that sends nothing this long (0: never)
     max_samples: int = DEFAULT_MAX_TOTAL_SAMPLES  # memory budget over all streams
     layout: str | None = None  # a layout file; None = the last layout (unless plots are given)
     record: str | None = None  # record every session to a new file in this folder
@@ -166,7 +167,11 @@ class StreamScope:
         self.store = Store(
             StoreSettings(capacity=options.capacity, max_total_samples=options.max_samples)
         )
-        access = ServerSettings(token=options.token, allowed_origins=tuple(options.allow_origins))
+        access = ServerSettings(
+            token=options.token,
+            allowed_origins=tuple(options.allow_origins),
+            idle_timeout=options.idle_timeout,
+        )
         self.server = IngestServer(self.store, options.host, options.port, settings=access)
         self.window = MainWindow(
             self.store, lambda: (self.server.url, len(self.server.connections))
@@ -206,7 +211,9 @@ class StreamScope:
         self.window.show()
         self.window.start()
         if o.demo:
-            self._demo = asyncio.ensure_future(run_demo(self.server.url, self._stop_demo))
+            self._demo = asyncio.ensure_future(
+                run_demo(self.server.url, self._stop_demo, token=o.token)
+            )
 
     async def run_until_closed(self, app, until: asyncio.Future | None = None) -> int:
         """Serve until the window is closed, Ctrl+C, SIGTERM or ``until`` is done; then stop

@@ -111,18 +111,21 @@ def test_binary_round_trip():
 @pytest.mark.parametrize(
     ("frame", "needle"),
     [
-        ("{not json", "invalid JSON"),
+        ("{not json", "not valid JSON at line 1 column 2"),
         ('{"type":"nope"}', "unknown message type"),
-        ('{"streamId":"x","value":"high"}', "must be a number"),
+        ('{"streamId":"x","value":"high"}', "'x' at t=1000: value 'high' is not a number"),
         ('{"streamId":"","value":1}', "stream name"),
         ('{"type":"samples","samples":[{"t":1,"v":2}]}', "stream name"),
         ('{"streamId":"x"}', "missing 'value'"),
         ('{"type":"series","stream":"s","t":[1,2],"v":[1]}', "'t' has 2 entries"),
         ('{"type":"series","stream":"s","v":[1]}', "needs 't'"),
-        ('{"streamId":"x","value":1e999}', "value is infinite"),  # per sample, not the frame
+        (
+            '{"streamId":"x","value":1e999}',
+            "'x' at t=1000: value is infinite",
+        ),  # per sample, not the frame
         ("42", "expected a JSON object"),
         ('{"label":"only strings"}', "no numeric fields"),
-        ('{"streamId":"x","value":1,"timestamp":"noon"}', "timestamp must be a number"),
+        ('{"streamId":"x","value":1,"timestamp":"noon"}', "'x': timestamp 'noon' is not a number"),
         ('{"type":"request_historical_data"}', "stream name"),
         (b"SSB1\x05\x00abc", "bad binary header"),
     ],
@@ -180,3 +183,105 @@ def test_historical_data_response_from_a_client_is_a_backfill():
     msg = {"type": "historical_data_response", "metric": "fps", "t": [1, 2], "v": [3, 4]}
     (b,) = decode(js(msg), NOW).items
     assert b.backfill and b.stream == "fps" and b.v.tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (
+            '{"streamId":"fps","timestamp":1.5,"value":"oops"}',
+            "'fps' at t=1.5: value 'oops' is not a number",
+        ),
+        (
+            '[{"streamId":"fps","timestamp":2,"value":[1]}]',
+            "[0] 'fps' at t=2: value a list is not a number",
+        ),
+        (
+            '{"type":"samples","samples":[{"stream":"hp","t":3,"v":{}}]}',
+            "samples[0]: 'hp' at t=3: value an object is not a number",
+        ),
+        (
+            '{"type":"series","stream":"s","t":[1,2.25],"v":[1,"x"]}',
+            "'s' v[1] at t=2.25: value 'x' is not a number",
+        ),
+        (
+            '{"type":"series","stream":"s","t":[1,"x"],"v":[1,2]}',
+            "'s' t[1]: timestamp 'x' is not a number",
+        ),
+        (
+            '{"timestamp":4,"imu":{"ax":1,"ay":"up"},"b":-1e999}',
+            "'b' at t=4: value is infinite (send null for a gap)",
+        ),
+        (
+            '{"streamId":"fps","timestamp":1,"value":' + "7" * 5000 + "}",
+            "'fps' at t=1: value (5000-digit integer) is out of range",
+        ),
+    ],
+)
+def test_every_sample_error_names_the_stream_and_what_was_wrong(frame, message):
+    assert message in decode(frame, NOW).errors
+
+
+@pytest.mark.parametrize(
+    ("obj", "want"),
+    [
+        ({"streamID": "fps", "value": 1}, "streamId"),
+        ({"streamid": "fps", "timestamp": 1, "value": 1}, "streamId"),
+        ({"streamId": "fps", "Value": 1}, "value"),
+        ({"streamId": "fps", "TimeStamp": 1, "value": 1}, "timestamp"),
+        ({"Type": "hello", "name": "G"}, "type"),
+        ({"type": "series", "Stream": "s", "v": [1]}, "stream"),
+        ({"Timestamp": 1, "a": 2}, "timestamp"),
+    ],
+)
+def test_a_key_that_differs_only_in_case_gets_did_you_mean(obj, want):
+    d = decode(js(obj), NOW)
+    assert d.items == []  # not a stream called "value", not a silent arrival time
+    (key,) = [k for k in obj if k != want and k.lower() == want.lower()]
+    assert d.errors == [f"unknown key '{key}': did you mean {want}?"]
+
+
+def test_flat_objects_keep_their_fields_whatever_their_case():
+    d = decode(js({"timestamp": 1, "Value": 2, "V": 3, "Name": 4}), NOW)
+    assert d.errors == [] and set(batches(d)) == {"Value", "V", "Name"}
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ("fps=60", "not valid JSON at line 1 column 1: expecting value, near 'fps=60'"),
+        (
+            '{"a":1,\n "b":2,}',
+            "not valid JSON at line 2 column 8: expecting property name enclosed in double quotes, "
+            'near \'{"a":1,\\n "b":2,}\'',
+        ),
+        (
+            '[{"streamId":"x","value":1}',
+            "not valid JSON at line 1 column 28: expecting ',' delimiter",
+        ),
+        (
+            '{"streamId": "fps", "value": 60, "note": oops, "more": "' + "z" * 40 + '"}',
+            "not valid JSON at line 1 column 42: expecting value, "
+            """near '…value": 60, "note": oops, "more": "zzzzz…'""",
+        ),
+        (b'{"a":\xff}', "not valid UTF-8 at byte 5: near b'{\"a\":\\xff}'"),
+    ],
+)
+def test_invalid_json_says_where_and_shows_the_snippet(frame, message):
+    (error,) = decode(frame, NOW).errors
+    assert error.startswith(message), error
+    assert "invalid literal" not in error and "expected 'false'" not in error
+
+
+def test_a_5000_digit_integer_costs_only_its_own_sample():
+    huge = "9" * 5000
+    frame = js(
+        [
+            {"streamId": "a", "timestamp": 1, "value": 1},
+            {"streamId": "a", "timestamp": 2, "value": 0},
+            {"streamId": "a", "timestamp": 3, "value": 3},
+        ]
+    )
+    frame = frame.replace('"value":0', '"value":' + huge)
+    d = decode(frame, NOW)
+    assert batches(d) == {"a": ([1.0, 3.0], [1.0, 3.0])} and len(d.errors) == 1

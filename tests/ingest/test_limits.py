@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from streamscope.core.protocol import Limits
 from streamscope.core.store.store import StoreSettings
 from streamscope.ingest.client import StreamClient
-from streamscope.ingest.guard import ErrorBudget
+from streamscope.ingest.guard import ErrorReplies
 from support.qt import loop_until
 from support.server import history, serve, still_serves
 
@@ -133,43 +133,50 @@ def test_timestamps_checked_per_sample_through_the_server():
     assert h["t"] == [1.0, 2.0, 3.0, 4.0, 5.0] and h["v"] == [0, 1, 3, 5, None]
     text = errs[0]["errors"]
     assert len(text) == 5 and "not finite" in text[0]
-    assert text[1:3] == ["[7] value is infinite", "[8] value is infinite"]
-    assert "must be a number" in text[3]
+    assert text[1:3] == [
+        "[7] 'a' at t=6: value is infinite (send null for a gap)",
+        "[8] 'a' at t=7: value is infinite (send null for a gap)",
+    ]
+    assert text[3] == "[9] 'a' at t=8: value '8' is not a number"
     assert "ahead of the stream's time" in text[4]
 
 
-def test_garbage_only_client_is_closed_with_1008_and_a_reason(caplog):
+def test_garbage_only_client_keeps_its_connection_and_gets_coalesced_replies(caplog):
     async def body(server):
         async with connect(server.url) as ws:
             await ws.recv()
-            replies = 0
-            try:
-                for _ in range(200):
-                    await ws.send("{not json")
-                    msg = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
-                    assert msg["type"] == "error"
-                    replies += 1
-                code = reason = None
-            except ConnectionClosed as e:
-                code, reason = e.rcvd.code, e.rcvd.reason
-        return replies, code, reason, server.closed_for_errors, await still_serves(server.url)
+            for _ in range(200):
+                await ws.send("{not json")
+            await ws.send('{"streamId":"ok","timestamp":1,"value":1}')
+            await ws.send('{"type":"request_historical_data","stream":"ok"}')
+            got = []
+            while (msg := orjson.loads(await asyncio.wait_for(ws.recv(), 10)))["type"] == "error":
+                got.append(msg)
+            summary = orjson.loads(await asyncio.wait_for(ws.recv(), 10))  # ~1 s later
+        return got, msg, summary, server.closed_for_limits, await still_serves(server.url)
 
     with caplog.at_level(logging.WARNING, "streamscope.ingest.server"):
-        replies, code, reason, closed, served = serve(
-            body, max_error_replies=20, error_replies_per_s=0
+        got, history_reply, summary, closed, served = serve(
+            body, max_error_replies=20, error_replies_per_s=1.0
         )
-    assert replies == 20 and code == 1008 and closed == 1
-    assert reason.startswith("too many bad frames (20 errors); last: invalid JSON")
-    assert any("closed 127.0.0.1" in r.getMessage() for r in caplog.records)
-    assert served
+    assert len(got) == 20 and closed == 0  # the burst, then held: never closed
+    assert got[0]["message"].startswith("not valid JSON at line 1 column 2")
+    assert history_reply["type"] == "historical_data" and history_reply["v"] == [1.0]
+    assert summary["type"] == "error" and summary["suppressed"] == 180
+    assert summary["message"].startswith("180 more errors in the last ")
+    assert ", first: not valid JSON at line 1 column 2" in summary["message"]
+    assert served and not any("closed" in r.getMessage() for r in caplog.records)
 
 
-def test_error_budget_forgives_occasional_errors():
-    b = ErrorBudget(burst=5, rate=1.0)
-    assert all(b.spend(now=float(i)) for i in range(100))  # one error a second, forever
-    b = ErrorBudget(burst=5, rate=1.0)
-    assert [b.spend(now=0.0) for _ in range(5)] == [True] * 4 + [False]
-    assert ErrorBudget(burst=0, rate=0).spend(0.0)  # 0 disables the limit
+def test_error_replies_are_rate_limited_and_summed_up():
+    e = ErrorReplies(burst=2, rate=1.0)
+    assert e.offer(["a"], now=0.0) is not None and e.offer(["b"], now=0.0) is not None
+    assert e.offer(["c", "d"], now=0.1) is None and e.offer(["e"], now=0.2) is None
+    assert e.summary(now=0.5) is None and e.due(now=0.5) == 0.5
+    s = e.summary(now=1.0)
+    assert s["message"] == "3 more errors in the last 1.0 s, first: c" and s["suppressed"] == 3
+    assert e.count == 5 and e.held == 0 and e.summary(now=5.0) is None
+    assert all(ErrorReplies(burst=0, rate=0).offer(["x"], 0.0) for _ in range(100))  # 0: off
 
 
 def test_memory_budget_is_reported_in_the_status_bar(qtbot, qloop):

@@ -47,11 +47,18 @@ def serve(
 
 
 async def history(client: StreamClient, stream: str, session: str | None = None) -> dict:
-    """The server's ``historical_data`` reply for one stream (of one session, if given)."""
-    msg = {"type": "request_historical_data", "stream": stream}
+    """The server's ``historical_data`` reply for one stream (of one session, if given), every
+    page of it joined (an error reply as it came)."""
+    msg: dict = {"type": "request_historical_data", "stream": stream}
     if session:
         msg["session"] = session
-    return await client.request(msg, "historical_data")
+    reply = await client.request(msg, "historical_data")
+    while reply.get("next"):
+        more = await client.request({**msg, **reply["next"]}, "historical_data")
+        if more["type"] != "historical_data":
+            return more
+        reply = {**more, "t": reply["t"] + more["t"], "v": reply["v"] + more["v"]}
+    return reply
 
 
 async def still_serves(url: str) -> bool:

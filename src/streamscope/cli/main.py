@@ -52,6 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
         "?token=TOKEN); needed to listen beyond 127.0.0.1 (default: $STREAMSCOPE_TOKEN)",
     )
     p.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="read the token from the first line of FILE (keeps it out of the process list)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="close a connection that sends nothing this long (default 60; 0 = never)",
+    )
+    p.add_argument(
         "--allow-origin",
         action="append",
         default=[],
@@ -100,6 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _token(args: argparse.Namespace) -> str | None:
+    """--token, else --token-file's first line, else $STREAMSCOPE_TOKEN (--token's default)."""
+    if args.token_file is None:
+        return args.token
+    if args.token and args.token != os.environ.get("STREAMSCOPE_TOKEN"):
+        raise ValueError("give --token or --token-file, not both")
+    try:
+        with open(args.token_file, encoding="utf-8") as f:
+            token = f.readline().strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"cannot read --token-file {args.token_file}: {e}") from None
+    if not token:
+        raise ValueError(f"--token-file {args.token_file} is empty")
+    return token
+
+
 def _at_least(low: int):
     def parse(text: str) -> int:
         n = int(text)
@@ -141,7 +169,13 @@ def main(argv: list[str] | None = None) -> int:
 
     plots = [[n.strip() for n in spec.split(",") if n.strip()] for spec in args.plot]
     options = AppOptions(args.host, args.port, args.demo, [p for p in plots if p], args.capacity)
-    options.token, options.allow_origins = args.token, args.allow_origin
+    try:
+        token = _token(args)
+    except ValueError as e:
+        print(f"streamscope: {e}", file=sys.stderr)
+        return 2
+    options.token, options.allow_origins = token, args.allow_origin
+    options.idle_timeout = args.idle_timeout
     options.max_samples = args.max_samples
     options.layout, options.record, options.open = args.layout, args.record, args.open
     options.snapshot, options.snapshot_scale = args.snapshot, args.snapshot_scale

@@ -100,33 +100,82 @@ class _Bad(Exception):
 # ---------------------------------------------------------------- scalar checks
 
 
+@dataclass(frozen=True, slots=True)
+class _HugeInt:
+    """An integer literal too long for Python's ``int`` (over 4,300 digits): it fails as one
+    sample's value or time, not as the whole frame."""
+
+    digits: int
+
+
+def _show(x: Any, width: int = 40) -> str:
+    """A client's value as it appears in an error: short, one line, quoted if text."""
+    if isinstance(x, _HugeInt):
+        return f"({x.digits}-digit integer)"
+    if isinstance(x, str):
+        text = repr(x)
+    elif isinstance(x, dict):
+        return "an object"
+    elif isinstance(x, list):
+        return "a list"
+    else:
+        text = json.dumps(x) if isinstance(x, bool | float) or x is None else repr(x)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def fmt_time(t: float) -> str:
+    """A timestamp in an error: seconds, up to microseconds, no trailing zeros."""
+    return f"{t:.6f}".rstrip("0").rstrip(".")
+
+
+def _at(name: str, t: float) -> str:
+    """Where a sample error happened: ``'fps' at t=1.5``."""
+    return f"'{name}' at t={fmt_time(t)}"
+
+
 def _value(x: Any) -> float:
     """A sample value: number, bool (1/0) or null (NaN = gap). ±Infinity is refused."""
     if x is None:
         return math.nan
+    if isinstance(x, _HugeInt):
+        raise _Bad(f"value {_show(x)} is out of range")
     if isinstance(x, bool):
         return 1.0 if x else 0.0
     if isinstance(x, int | float):
         try:
             f = float(x)
         except OverflowError:
-            raise _Bad(f"value {x} is out of range") from None
+            raise _Bad(f"value {_show(x)} is out of range") from None
         if math.isinf(f):
-            raise _Bad("value is infinite")
+            raise _Bad("value is infinite (send null for a gap)")
         return f
-    raise _Bad(f"value must be a number, true/false or null, not {type(x).__name__}")
+    raise _Bad(f"value {_show(x)} is not a number")
 
 
 def _time(x: Any) -> float:
+    if isinstance(x, _HugeInt):
+        raise _Bad(f"timestamp {_show(x)} is out of range")
     if isinstance(x, bool) or not isinstance(x, int | float):
-        raise _Bad(f"timestamp must be a number, not {type(x).__name__}")
+        raise _Bad(f"timestamp {_show(x)} is not a number")
     try:
         f = float(x)
     except OverflowError:
-        raise _Bad(f"timestamp {x} is out of range") from None
+        raise _Bad(f"timestamp {_show(x)} is out of range") from None
     if not math.isfinite(f):
-        raise _Bad("timestamp is not finite")
+        raise _Bad(f"timestamp {_show(f)} is not finite")
     return f
+
+
+def _sample(name: str, ts: Any, x: Any, now: float) -> tuple[float, float]:
+    """One sample's time and value; an error names the stream and, if valid, the time."""
+    try:
+        t = now if ts is None else _time(ts)
+    except _Bad as e:
+        raise _Bad(f"'{name}': {e}") from None
+    try:
+        return t, _value(x)
+    except _Bad as e:
+        raise _Bad(f"{_at(name, t)}: {e}") from None
 
 
 def check_name(name: Any, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -141,9 +190,12 @@ def check_name(name: Any, limits: Limits = DEFAULT_LIMITS) -> str:
 
 # ---------------------------------------------------------------- arrays
 
+_Faults = list[tuple[int, str]]  # (index in the list, what was wrong with that entry)
 
-def _array(items: Any, what: str, allow_gaps: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """A JSON list as float64 plus a mask of the valid entries and the reasons for the others.
+
+def _array(items: Any, what: str, allow_gaps: bool) -> tuple[np.ndarray, np.ndarray, _Faults]:
+    """A JSON list as float64, a mask of the valid entries and ``(index, reason)`` for the first
+    ``MAX_ERRORS_REPORTED`` others (the count of all is ``(~ok).sum()``).
 
     The common case (all numbers) is one vectorized conversion; mixed lists fall back per item.
     """
@@ -156,19 +208,34 @@ def _array(items: Any, what: str, allow_gaps: bool) -> tuple[np.ndarray, np.ndar
     if arr.ndim == 1 and arr.dtype.kind in "fiub":
         out = arr.astype(_F64)
         ok = np.isfinite(out) if not allow_gaps else ~np.isinf(out)
-        errors = [] if ok.all() else [f"{what}: {int((~ok).sum())} non-finite entries rejected"]
-        return out, ok, errors
+        bad = np.flatnonzero(~ok)[:MAX_ERRORS_REPORTED]
+        reason = "value is infinite" if allow_gaps else "timestamp is not finite"
+        return out, ok, [(int(i), reason) for i in bad]
     conv = _value if allow_gaps else _time
-    out = np.empty(len(items), dtype=_F64)
+    out = np.full(len(items), np.nan, dtype=_F64)
     ok = np.ones(len(items), dtype=bool)
-    errors = []
+    errors: _Faults = []
     for i, x in enumerate(items):
         try:
             out[i] = conv(x)
         except _Bad as e:
             ok[i] = False
-            errors.append(f"{what}[{i}]: {e}")
+            if len(errors) < MAX_ERRORS_REPORTED:
+                errors.append((i, str(e)))
     return out, ok, errors
+
+
+def _array_errors(
+    name: str, what: str, bad: _Faults, count: int, t: np.ndarray | None
+) -> list[str]:
+    """``'s' v[3] at t=1.5: value 'x' is not a number``, the first few, then how many more."""
+    out = []
+    for i, reason in bad:
+        when = f" at t={fmt_time(float(t[i]))}" if t is not None and np.isfinite(t[i]) else ""
+        out.append(f"'{name}' {what}[{i}]{when}: {reason}")
+    if count > len(bad):
+        out.append(f"'{name}': {count - len(bad)} more invalid entries in '{what}' rejected")
+    return out
 
 
 # ---------------------------------------------------------------- message forms
@@ -178,8 +245,7 @@ def _unity(obj: dict[str, Any], now: float, acc: _Collector, limits: Limits) -> 
     name = check_name(obj.get("streamId"), limits)
     if "value" not in obj:
         raise _Bad(f"'{name}': missing 'value'")
-    ts = obj.get("timestamp")
-    acc.add(name, now if ts is None else _time(ts), _value(obj["value"]))
+    acc.add(name, *_sample(name, obj.get("timestamp"), obj["value"], now))
 
 
 def _samples(
@@ -195,8 +261,7 @@ def _samples(
             name = check_name(s.get("stream"), limits)
             if "v" not in s:
                 raise _Bad(f"'{name}': missing 'v'")
-            ts = s.get("t")
-            acc.add(name, now if ts is None else _time(ts), _value(s["v"]))
+            acc.add(name, *_sample(name, s.get("t"), s["v"], now))
         except _Bad as e:
             errors.append(f"samples[{i}]: {e}")
 
@@ -205,25 +270,30 @@ def _series(
     obj: dict[str, Any], acc: _Collector, errors: list[str], limits: Limits, backfill: bool = False
 ) -> None:
     name = check_name(obj.get("stream"), limits)
-    v, ok, errs = _array(obj.get("v"), "v", allow_gaps=True)
-    errors.extend(f"'{name}' {e}" for e in errs)
+    v, ok, vbad = _array(obj.get("v"), "v", allow_gaps=True)
+    vcount = len(v) - int(np.count_nonzero(ok))
     if "t" in obj:
-        t, tok, terrs = _array(obj["t"], "t", allow_gaps=False)
-        errors.extend(f"'{name}' {e}" for e in terrs)
+        t, tok, tbad = _array(obj["t"], "t", allow_gaps=False)
         if len(t) != len(v):
             raise _Bad(f"'{name}': 't' has {len(t)} entries but 'v' has {len(v)}")
+        errors.extend(_array_errors(name, "t", tbad, int((~tok).sum()), None))
         ok &= tok
     elif "t0" in obj and "dt" in obj:
-        t = _time(obj["t0"]) + _time(obj["dt"]) * np.arange(len(v), dtype=_F64)
+        try:
+            t = _time(obj["t0"]) + _time(obj["dt"]) * np.arange(len(v), dtype=_F64)
+        except _Bad as e:
+            raise _Bad(f"'{name}': {e}") from None
     else:
         raise _Bad(f"'{name}': series needs 't', or 't0' and 'dt'")
+    errors.extend(_array_errors(name, "v", vbad, vcount, t))
     if not ok.all():
         t, v = t[ok], v[ok]
     acc.add_arrays(name, t, v, backfill)
 
 
-def _flatten(obj: Any, prefix: str, out: list[tuple[str, float]], depth: int, lim: Limits) -> None:
-    """PlotJuggler-style: nested numbers become ``a/b``, arrays ``a[i]``; strings are skipped."""
+def _flatten(obj: Any, prefix: str, out: list[tuple[str, Any]], depth: int, lim: Limits) -> None:
+    """PlotJuggler-style: nested numbers become ``a/b``, arrays ``a[i]``; strings are skipped.
+    Values are checked per field by the caller, so one bad field costs only itself."""
     if depth > lim.max_depth:
         raise _Bad(f"nested deeper than {lim.max_depth} levels")
     if isinstance(obj, dict):
@@ -233,8 +303,8 @@ def _flatten(obj: Any, prefix: str, out: list[tuple[str, float]], depth: int, li
     elif isinstance(obj, list):
         keyed = ((f"{prefix}[{i}]", x) for i, x in enumerate(obj))
     else:
-        if isinstance(obj, bool | int | float) or obj is None:
-            out.append((prefix, _value(obj)))
+        if isinstance(obj, bool | int | float | _HugeInt) or obj is None:
+            out.append((prefix, obj))
         return
     for key, x in keyed:
         if len(out) >= lim.max_fields:
@@ -247,16 +317,40 @@ def _flat(
 ) -> None:
     ts = obj.get("timestamp")
     t = now if ts is None else _time(ts)
-    fields: list[tuple[str, float]] = []
+    fields: list[tuple[str, Any]] = []
     rest = {k: x for k, x in obj.items() if k != "timestamp"}
     _flatten(rest, "", fields, 0, limits)
     if not fields:
         raise _Bad("object has no 'type', no 'streamId' and no numeric fields")
-    for name, v in fields:
+    for name, x in fields:
         try:
-            acc.add(check_name(name, limits), t, v)
+            name = check_name(name, limits)
+            try:
+                v = _value(x)
+            except _Bad as e:
+                raise _Bad(f"{_at(name, t)}: {e}") from None
+            acc.add(name, t, v)
         except _Bad as e:
             errors.append(str(e))
+
+
+# Keys a client may mean: one that differs only in case is a typo, not a stream (a ``streamID``
+# would otherwise turn the packet into a flat object with a stream called ``value``).
+_KEYS = {
+    k.lower(): k
+    for k in (
+        "type", "streamId", "timestamp", "value", "metadata", "stream", "samples", "t", "v",
+        "t0", "dt", "session", "name", "client", "version", "metric",
+    )
+}  # fmt: skip
+_FLAT_KEYS = {k.lower(): k for k in ("type", "streamId", "timestamp")}  # others are streams
+
+
+def _check_case(obj: dict[str, Any], known: dict[str, str]) -> None:
+    for key in obj:
+        want = known.get(key.lower()) if isinstance(key, str) else None
+        if want is not None and key != want:
+            raise _Bad(f"unknown key {key!r}: did you mean {want}?")
 
 
 _CONTROLS = {"hello", "bye", "list_streams", "request_historical_data", "get_stats"}
@@ -268,6 +362,7 @@ def _object(obj: Any, now: float, acc: _Collector, errors: list[str], limits: Li
     kind = obj.get("type")
     if kind is not None and not isinstance(kind, str):
         raise _Bad(f"'type' must be a string, not {type(kind).__name__}")
+    _check_case(obj, _KEYS if kind is not None or "streamId" in obj else _FLAT_KEYS)
     if kind is None:
         if "streamId" in obj:
             _unity(obj, now, acc, limits)
@@ -326,18 +421,44 @@ def _binary(data: bytes, acc: _Collector, errors: list[str], limits: Limits) -> 
 # ---------------------------------------------------------------- entry point
 
 
+def _int(digits: str) -> int | _HugeInt:
+    """Integers as the stdlib parses them, except one too long for ``int``: a ``_HugeInt``."""
+    return int(digits) if len(digits) <= 4000 else _HugeInt(len(digits.lstrip("-")))
+
+
+def _near(text: str, pos: int) -> str:
+    """The few characters around ``pos`` in a bad frame, as the error shows them."""
+    snippet = text[max(0, pos - 20) : pos + 20]
+    return repr(("…" if pos > 20 else "") + snippet + ("…" if pos + 20 < len(text) else ""))
+
+
 def _loads(data: str | bytes) -> Any:
     """orjson; if it refuses, the stdlib parser, which also reads ``NaN``/``Infinity`` literals
-    (Python's ``json.dumps`` writes them) and out-of-range numbers (1e999 → inf). Those then
-    fail per sample, instead of costing every valid sample in the frame."""
+    (Python's ``json.dumps`` writes them) and out-of-range numbers (1e999 → inf, a 5,000-digit
+    integer). Those then fail per sample, instead of costing every valid sample in the
+    frame. Its messages ("Expecting value") also say more than orjson's for text that is not
+    JSON at all (``fps=60``: orjson says "invalid literal, expected 'false'")."""
     try:
         return orjson.loads(data)
-    except orjson.JSONDecodeError as e:
-        first = e
+    except orjson.JSONDecodeError:
+        pass
+    if isinstance(data, str):
+        text = data
+    else:
+        raw = bytes(data)
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError as e:
+            raise _Bad(f"not valid UTF-8 at byte {e.start}: near {raw[:40]!r}") from None
     try:
-        return json.loads(data)
-    except ValueError:  # JSONDecodeError, bad UTF-8, integers with too many digits
-        raise _Bad(f"invalid JSON: {first}") from None
+        return json.loads(text, parse_int=_int)
+    except json.JSONDecodeError as e:
+        what = e.msg[:1].lower() + e.msg[1:]
+        raise _Bad(
+            f"not valid JSON at line {e.lineno} column {e.colno}: {what}, near {_near(text, e.pos)}"
+        ) from None
+    except ValueError as e:  # anything else the parser refuses
+        raise _Bad(f"not valid JSON: {e}") from None
 
 
 def decode(data: str | bytes, now: float, limits: Limits = DEFAULT_LIMITS) -> Decoded:

@@ -23,9 +23,12 @@ Floats = Sequence[float] | np.ndarray  # times or values: a list or an array
 
 
 class StreamClient:
-    def __init__(self, url: str = "ws://127.0.0.1:8765", name: str | None = None) -> None:
+    def __init__(
+        self, url: str = "ws://127.0.0.1:8765", name: str | None = None, token: str | None = None
+    ) -> None:
         self.url = url
         self.name = name
+        self.token = token  # sent as an Authorization header, so it is not in the URL
         self.session = uuid.uuid4().hex
         self.config: dict[str, Any] | None = None
         self._ws: ClientConnection | None = None
@@ -40,7 +43,10 @@ class StreamClient:
         await self.close()
 
     async def connect(self) -> None:
-        self._ws = await connect(self.url, compression=None, max_size=None)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        self._ws = await connect(
+            self.url, compression=None, max_size=None, additional_headers=headers
+        )
         self.config = orjson.loads(await self._ws.recv())
         self._reader = asyncio.ensure_future(self._read())
         if self.name:

@@ -56,12 +56,15 @@ class DemoGame:
         }
 
 
-async def run_demo(url: str, stop: asyncio.Event, name: str = "Demo Game") -> None:
-    """Stream the demo game to ``url`` until ``stop`` is set, reconnecting on failure."""
+async def run_demo(
+    url: str, stop: asyncio.Event, name: str = "Demo Game", token: str | None = None
+) -> None:
+    """Stream the demo game to ``url`` until ``stop`` is set, reconnecting on failure;
+    ``token``: the one the app requires (``--demo --token``)."""
     delay = 0.5
     while not stop.is_set():
         try:
-            async with StreamClient(url, name=name) as client:
+            async with StreamClient(url, name=name, token=token) as client:
                 delay = 0.5
                 await _play(client, stop)
         except (TimeoutError, OSError) as e:

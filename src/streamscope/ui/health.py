@@ -62,8 +62,8 @@ class HealthStatus:
         refused = sum(sv.rejected.values())
         if refused:
             problems.append(f"{refused} refused")
-        if sv.closed_for_errors:
-            problems.append(f"{sv.closed_for_errors} closed")
+        if sv.closed_for_limits:
+            problems.append(f"{sv.closed_for_limits} closed")
         self.memory.setText(" · ".join([text, *problems]))
         self.memory.setStyleSheet(WARN if problems else "")
         self.memory.setToolTip(
@@ -71,9 +71,12 @@ class HealthStatus:
             "(--max-samples); past it the oldest are dropped first.\n"
             f"Dropped by the budget: {st.budget_dropped:,}; by per-stream capacity: "
             f"{st.total_dropped - st.budget_dropped:,}.\n"
-            f"Error replies sent: {sv.error_replies:,}; clients closed for bad input: "
-            f"{sv.closed_for_errors}; connections refused: "
+            f"Error replies sent: {sv.error_replies:,}; clients closed for a volume or idle "
+            f"limit: {sv.closed_for_limits}; connections refused: "
             + (", ".join(f"{n} × HTTP {code}" for code, n in sorted(sv.rejected.items())) or "0")
+            + "".join(  # the latest of each kind says who and how to let it in
+                f"\nLast HTTP {code}: {text}" for code, text in sorted(sv.last_refusal.items())
+            )
         )
 
 

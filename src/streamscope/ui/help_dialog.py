@@ -26,15 +26,25 @@ import asyncio, json, math, time
 import websockets  # pip install websockets
 
 async def main():
-    async with websockets.connect("{url}") as ws:
-        t0 = time.time()
-        while True:
-            t = time.time() - t0
-            packet = {{"streamId": "sine", "timestamp": t, "value": math.sin(t)}}
-            await ws.send(json.dumps(packet))
-            await asyncio.sleep(0.01)
+    try:
+        async with websockets.connect("{url}") as ws:
+            # names this script's session in the Streams panel
+            await ws.send(json.dumps({{"type": "hello", "name": "MyScript"}}))
+            t0 = time.time()
+            while True:
+                t = time.time() - t0
+                packet = {{"streamId": "sine", "timestamp": t, "value": math.sin(t)}}
+                await ws.send(json.dumps(packet))
+                await asyncio.sleep(0.01)
+    except websockets.ConnectionClosed:
+        print("StreamScope closed the connection")
+    except OSError as e:
+        print(f"StreamScope is not listening at {url}: {{e}}")
 
-asyncio.run(main())
+try:
+    asyncio.run(main())
+except KeyboardInterrupt:  # Ctrl+C
+    pass
 """
 
 

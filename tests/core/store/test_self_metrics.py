@@ -42,3 +42,20 @@ def test_metrics_are_streams_of_a_streamscope_session_not_ingest() -> None:
     assert session.streams[sm.DROPPED].ring.v[-1] == 0.0
     assert sink.seen == ["Game — Play #1", "fps"]  # the recorder never sees the app's session
     assert store.find("fps").session_id == game.id  # no clash with a game's "fps"
+
+
+def test_a_recording_started_mid_session_leaves_the_app_metrics_out(tmp_path) -> None:
+    from streamscope.core.files.recording import Recording, RecordingWriter
+
+    store = Store()
+    game = store.open_session("Game")
+    store.append(game.id, "fps", np.arange(3.0), np.ones(3))
+    metrics = sm.SelfMetrics(store, start=100.0, interval=0.5)
+    metrics.publish(100.5, fps=58.0, frame_ms=4.5)  # the StreamScope session exists already
+    path = tmp_path / "r.streamscope"
+    with RecordingWriter(path) as writer:
+        writer.attach(store)  # backfill: what the store holds now
+        metrics.publish(101.0, fps=60.0, frame_ms=5.0)
+    with Recording(path) as r:
+        assert [s.product for s in r.sessions] == ["Game"]
+        assert r.stream_names() == ["fps"]

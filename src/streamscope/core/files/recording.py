@@ -189,7 +189,7 @@ class RecordingWriter:
         """Record ``store`` from now on; with ``backfill``, first what it holds already."""
         if backfill:
             for session in list(store.sessions.values()):
-                if session.source:
+                if session.source or session.internal:  # on disk already / the app's own
                     continue
                 self.session_opened(session)
                 for name, stream in session.streams.items():
@@ -203,7 +203,7 @@ class RecordingWriter:
     # ------------------------------------------------------------ the sink (ingest thread)
 
     def session_opened(self, session: Session) -> None:
-        if session.source or self.error:
+        if session.source or session.internal or self.error:
             return
         self._sessions.add(session.id)
         self._put(("session", session.id, session.product, session.play, session.client,
