@@ -216,3 +216,24 @@ def test_a_reply_that_cannot_be_encoded_does_not_cost_the_connection():
 
     err, v = serve(body)
     assert err["type"] == "error" and "internal error" in err["message"] and v == [1.0]
+
+
+def test_a_refused_hello_is_answered_with_the_limit_not_an_internal_error(caplog):
+    async def body(server):
+        async with StreamClient(server.url, name="A") as a, StreamClient(server.url, name="B") as b:
+            await a.send_sample("fps", 1.0, t=1)
+            await b.send_sample("fps", 2.0, t=1)
+            async with StreamClient(server.url, name="C") as c:
+                err = await c.receive("error")
+                await c.send_sample("fps", 3.0, t=1)  # no session: refused the same way
+                again = await c.receive("error")
+            listed = await a.request({"type": "list_streams"}, "streams")
+        return err, again, listed, await still_serves(server.url)
+
+    with caplog.at_level(logging.ERROR):
+        err, again, listed, served = serve(body, store=StoreSettings(max_sessions=2))
+    assert "max_sessions" in err["message"] + " ".join(err.get("errors", []))
+    assert "max_sessions" in again["message"] + " ".join(again.get("errors", []))
+    names = sorted(s["session_name"] for s in listed["streams"])
+    assert [n.split(" ")[0] for n in names] == ["A", "B"] and served  # both live sessions kept
+    assert not [r for r in caplog.records if r.exc_info], "a refusal is not an internal error"

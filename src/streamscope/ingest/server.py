@@ -297,9 +297,9 @@ class IngestServer:
         return replies
 
     def _append(self, conn: Connection, batch: Batch) -> list[str]:
-        if conn.session_id is None or conn.session_id not in self.store.sessions:
-            conn.session_id = self.store.open_session(conn.peer, peer=conn.peer, play=False).id
         try:
+            if conn.session_id is None or conn.session_id not in self.store.sessions:
+                conn.session_id = self.store.open_session(conn.peer, peer=conn.peer, play=False).id
             if batch.backfill:
                 self.store.backfill(conn.session_id, batch.stream, batch.t, batch.v)
                 return []
@@ -320,9 +320,13 @@ class IngestServer:
             product = self._hello_text(f, "name", conn.peer, errors)
             sid = self._hello_text(f, "session", None, errors)
             client = self._hello_text(f, "client", "", errors)
-            conn.session_id = self.store.open_session(
-                product, sid, client=client, peer=conn.peer
-            ).id
+            conn.session_id = None  # the previous one has ended; a refused hello opens none
+            try:
+                conn.session_id = self.store.open_session(
+                    product, sid, client=client, peer=conn.peer
+                ).id
+            except StoreError as e:  # a session limit, named in the message
+                errors.append(str(e))
             return None
         if msg.type == "bye":
             if conn.session_id is not None:
