@@ -81,7 +81,8 @@ def test_one_frame_of_repeated_requests_costs_bounded_memory_and_others_are_serv
             watcher.cancel()
         return results, (peak - base) / 2**20
 
-    results, growth = serve(body, store=StoreSettings(max_streams_per_session=50_000))
+    wide = StoreSettings(max_streams_per_session=50_000, max_streams=50_000)
+    results, growth = serve(body, store=wide)
     print(f"\nRSS growth {growth:.0f} MB; round trips " + ", ".join(
         f"{k} {v[1] * 1e3:.0f} ms" for k, v in results.items()
     ))  # fmt: skip
