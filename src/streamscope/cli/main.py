@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, str] = {
     "soak": "streamscope.bench.soak:main",  # long run: prints RSS and frame time
     "bench-analysis": "streamscope.bench.analysis:main",  # analysis cost per frame
     "bench": "streamscope.bench.cli:main",  # render, ingest, latency, memory figures
+    "relay": "streamscope.cli.relay:main",  # WebSocket clients -> NATS broker, headless
+    "record": "streamscope.cli.record:main",  # NATS broker -> one .ssrec file, headless
 }
 SNAPSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg")
 

@@ -1,0 +1,270 @@
+"""Producers and viewers meeting through a real ``nats-server`` (JetStream): the relay, a direct
+publisher, live and late viewers, a broker restart, commands, bad frames, credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from streamscope.core.store.store import Store
+from streamscope.ingest.client import StreamClient
+from streamscope.ingest.nats_client import NatsStreamClient
+from streamscope.ingest.nats_link import BrokerLink, BrokerOptions, sanitise_source
+from streamscope.ingest.nats_source import NatsSource, Replay
+from streamscope.ingest.relay import RelayServer
+from streamscope.ingest.server import IngestServer
+from support.nats import NatsBroker
+from support.server import history, until
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+class Viewer:
+    """What the app runs for the broker: a listening ingest server and a NatsSource on it."""
+
+    def __init__(self, url: str, replay: str = "all") -> None:
+        self.server = IngestServer(Store(), "127.0.0.1", 0)
+        self.link = BrokerLink(BrokerOptions(url))
+        self.source = NatsSource(self.link, self.server, Replay.parse(replay))
+
+    async def __aenter__(self) -> Viewer:
+        await self.server.start()
+        self.link.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.source.close()
+        await self.link.close()
+        await self.server.stop()
+
+    def count(self, stream: str) -> int:
+        return sum(len(s.streams[stream]) for s in self.server.store.sessions.values()
+                   if stream in s.streams)  # fmt: skip
+
+    async def history(self, stream: str) -> dict[str, Any]:
+        """``request_historical_data`` over the viewer's own WebSocket, as a user's script."""
+        async with StreamClient(self.server.url) as c:
+            return await history(c, stream)
+
+
+def run(body: Callable[[], Awaitable[None]], timeout: float = 60.0) -> None:
+    asyncio.run(asyncio.wait_for(body(), timeout))
+
+
+def sent_binary(n: int, start: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    t = start + np.arange(n) / 1000.0
+    return t, np.sin(t * 7.0) * 100.0
+
+
+def test_source_tokens_are_sanitised():
+    assert sanitise_source("My Game.exe>*") == "My_Game_exe__"
+    assert sanitise_source("") == "_"
+    assert len(sanitise_source("x" * 500)) == 64
+
+
+def test_relay_and_direct_producer_seen_by_live_and_late_viewers(nats_broker: NatsBroker):
+    """Every form through the relay and a direct publisher, on a viewer that watched live and
+    on one started afterwards: every sample exact, sessions named by their hello."""
+
+    async def body() -> None:
+        async with Viewer(nats_broker.url) as live:
+            assert await live.link.wait_connected(10) and live.link.jetstream
+            relay = RelayServer(BrokerLink(BrokerOptions(nats_broker.url)), "127.0.0.1", 0)
+            relay.link.start()
+            await relay.start()
+            t, v = sent_binary(5000)
+            try:
+                async with StreamClient(relay.url, name="RelayGame") as c:
+                    await c.send({"streamId": "u", "timestamp": 1.0, "value": 5})
+                    await c.send({"type": "samples", "samples": [{"stream": "b", "t": 1, "v": 2}]})
+                    await c.send(
+                        {"type": "series", "stream": "uni", "t0": 0, "dt": 0.5, "v": [1, 2]}
+                    )
+                    await c.send({"timestamp": 2.0, "imu": {"ax": 9}, "flag": False})
+                    await c.send_binary("bin", t, v)
+                    await c.send_sample("now", 3.0)  # no timestamp: the relay's arrival time
+                    bad = await c.request({"streamId": "x", "value": "str"}, "none")
+                    assert bad["type"] == "error"  # the relay replies like the app
+                async with NatsStreamClient(nats_broker.url, source="direct.1", name="Direct") as d:
+                    await d.send_binary("dbin", t, v * 2)
+                    await d.send_series("dcol", [1.0, 2.0], [3.0, np.nan])
+                    assert await d.flush()
+                await until(lambda: live.count("bin") == 5000 and live.count("dbin") == 5000)
+                await until(lambda: live.count("now") == 1 and live.count("dcol") == 2)
+            finally:
+                await relay.stop()
+                await relay.link.close()
+            names = sorted(s.name for s in live.server.store.sessions.values())
+            assert names == ["Direct — Play #1", "RelayGame — Play #1"]
+            async with Viewer(nats_broker.url) as late:
+                await until(lambda: late.count("dcol") == 2 and late.count("now") == 1)
+                assert not late.source.progress.active
+                for viewer in (live, late):
+                    got = {n: await viewer.history(n) for n in ("u", "b", "uni", "imu/ax", "flag")}
+                    assert (got["u"]["t"], got["u"]["v"]) == ([1.0], [5.0])
+                    assert got["b"]["v"] == [2.0] and got["uni"]["t"] == [0.0, 0.5]
+                    assert got["imu/ax"]["v"] == [9.0] and got["flag"]["v"] == [0.0]
+                    b, d = await viewer.history("bin"), await viewer.history("dbin")
+                    assert b["t"] == t.tolist() and b["v"] == v.tolist()
+                    assert d["t"] == t.tolist() and d["v"] == (v * 2).tolist()
+                    assert (await viewer.history("dcol"))["v"] == [3.0, None]
+                    assert viewer.source.errors == 1  # the bad frame, counted on its source
+                live_now, late_now = await live.history("now"), await late.history("now")
+                assert live_now["t"] == late_now["t"]  # the relay's arrival time, not replay time
+                assert sorted(s.name for s in late.server.store.sessions.values()) == names
+
+    run(body)
+
+
+def test_broker_restarted_mid_stream_loses_nothing(nats_broker: NatsBroker):
+    """The broker stops and comes back (same store folder) while a producer keeps sending:
+    the viewer resumes after the last frame it saw; every sample arrives once, in order."""
+
+    async def body() -> None:
+        async with Viewer(nats_broker.url) as viewer:
+            assert await viewer.link.wait_connected(10)
+            async with NatsStreamClient(nats_broker.url, source="soak", name="Soak") as p:
+                for i in range(40):
+                    if i == 15:
+                        assert await p.flush()
+                        await until(lambda: viewer.count("x") == 15 * 100)
+                        nats_broker.stop()
+                        await until(lambda: viewer.link.state != "connected")
+                    if i == 25:
+                        nats_broker.start()
+                    await p.send_binary("x", *sent_binary(100, start=i * 0.1))
+                    await asyncio.sleep(0.01)
+                assert await p.flush(20)
+                await until(lambda: viewer.count("x") == 4000, timeout=20)
+            h = await viewer.history("x")
+            chunks = [sent_binary(100, start=i * 0.1) for i in range(40)]
+            assert h["t"] == np.concatenate([c[0] for c in chunks]).tolist()
+            assert h["v"] == np.concatenate([c[1] for c in chunks]).tolist()
+            assert viewer.link.disconnects >= 1 and viewer.source.errors == 0
+
+    run(body)
+
+
+def test_commands_reach_the_producers(nats_broker: NatsBroker):
+    """The app's commands (the stream browser's pause/resume) reach a relay client and a
+    direct publisher."""
+
+    async def body() -> None:
+        async with Viewer(nats_broker.url) as viewer:
+            relay = RelayServer(BrokerLink(BrokerOptions(nats_broker.url)), "127.0.0.1", 0)
+            relay.link.start()
+            await relay.start()
+            try:
+                async with (
+                    StreamClient(relay.url, name="R") as c,
+                    NatsStreamClient(nats_broker.url, source="d", name="D") as d,
+                ):
+                    await c.send_sample("fps", 60.0, t=1.0)
+                    await d.send_sample("hp", 1.0, t=1.0)
+                    await until(lambda: viewer.count("fps") == 1 and viewer.count("hp") == 1)
+                    store = viewer.server.store
+                    sid = {s.product: s.id for s in store.sessions.values()}
+                    stop = {"type": "stop_streaming", "metric": "fps"}
+                    assert viewer.source.send_command(sid["R"], stop)
+                    assert await c.receive("stop_streaming") == stop
+                    start = {"type": "start_streaming", "metric": "hp"}
+                    assert viewer.source.send_command(sid["D"], start)
+                    assert await d.command() == start
+                    assert not viewer.source.send_command("no such session", stop)
+                # the relay client left: its session ends as after a WebSocket close
+                await until(lambda: store.sessions[sid["R"]].ended is not None)
+            finally:
+                await relay.stop()
+                await relay.link.close()
+
+    run(body)
+
+
+def test_malformed_frames_are_counted_per_source_and_cost_no_valid_data(nats_broker):
+    async def body() -> None:
+        async with Viewer(nats_broker.url) as viewer:
+            async with NatsStreamClient(nats_broker.url, source="bad") as p:
+                await p.send_raw(b"{oops")
+                await p.send_raw(b"SSB1\x05")
+                await p.send([{"streamId": "ok", "timestamp": 1, "value": 1},
+                              {"streamId": "ok", "value": "no"}])  # fmt: skip
+                await p.send_sample("ok", 2.0, t=2.0)
+                assert await p.flush()
+            await until(lambda: viewer.count("ok") == 2)
+            state = viewer.source.sources["bad"]
+            assert state.errors == 3 and state.frames == 4
+            assert "must be a number" in state.last_error
+            assert (await viewer.history("ok"))["v"] == [1.0, 2.0]
+
+    run(body)
+
+
+def test_without_jetstream_the_viewer_is_live_only_and_says_so(tmp_path):
+    broker = NatsBroker(tmp_path, jetstream=False).start()
+    try:
+
+        async def body() -> None:
+            async with Viewer(broker.url) as viewer:
+                assert await viewer.link.wait_connected(10)
+                assert viewer.link.jetstream is False
+                assert viewer.source.status() == "NATS: live only (no JetStream)"
+                async with NatsStreamClient(broker.url, source="p") as p:
+                    await p.send_binary("x", *sent_binary(10))
+                    assert await p.flush()
+                await until(lambda: viewer.count("x") == 10)
+
+        run(body)
+    finally:
+        broker.stop()
+
+
+def test_unreachable_broker_is_retried_and_websocket_ingest_goes_on(tmp_path):
+    broker = NatsBroker(tmp_path / "js")  # not started yet
+
+    async def body() -> None:
+        async with Viewer(broker.url) as viewer:
+            await until(lambda: viewer.link.state == "unreachable")
+            assert "unreachable" in viewer.source.status()
+            async with StreamClient(viewer.server.url, name="WS") as c:  # unaffected
+                await c.send_sample("ws", 1.0, t=1.0)
+                assert (await history(c, "ws"))["v"] == [1.0]
+            broker.start()
+            await until(lambda: viewer.link.state == "connected", timeout=20)
+            async with NatsStreamClient(broker.url, source="p") as p:
+                await p.send_sample("late", 2.0, t=1.0)
+            await until(lambda: viewer.count("late") == 1)
+
+    try:
+        run(body)
+    finally:
+        broker.stop()
+
+
+def test_credentials_work_and_are_never_logged(tmp_path, caplog):
+    secret = "s3cr3t-pa55"
+    broker = NatsBroker(tmp_path / "js", True, "--user", "team", "--pass", secret).start()
+    caplog.set_level(logging.DEBUG)
+
+    async def body() -> None:
+        good = f"nats://team:{secret}@127.0.0.1:{broker.port}"
+        async with Viewer(good) as viewer:
+            assert await viewer.link.wait_connected(10)
+            assert secret not in viewer.link.detail
+            async with NatsStreamClient(good, source="p") as p:
+                await p.send_sample("x", 1.0, t=1.0)
+            await until(lambda: viewer.count("x") == 1)
+        wrong = f"nats://team:wrong-{secret}@127.0.0.1:{broker.port}"
+        async with Viewer(wrong) as refused:
+            await until(lambda: refused.link.state == "unreachable")
+            assert secret not in refused.link.detail and "***" in refused.link.where
+
+    try:
+        run(body)
+    finally:
+        broker.stop()
+    assert caplog.records and not any(secret in r.getMessage() for r in caplog.records)
