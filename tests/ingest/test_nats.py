@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from streamscope.core.files.recording import Recording, RecordingError
 from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
+from streamscope.ingest.guard import ServerConfigError, ServerSettings
 from streamscope.ingest.nats_client import NatsStreamClient
 from streamscope.ingest.nats_link import BrokerLink, BrokerOptions, sanitise_source
 from streamscope.ingest.nats_source import NatsSource, Replay
 from streamscope.ingest.relay import RelayServer
 from streamscope.ingest.server import IngestServer
 from support.nats import NatsBroker
+from support.paths import child_env
 from support.server import history, until
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -268,3 +274,112 @@ def test_credentials_work_and_are_never_logged(tmp_path, caplog):
     finally:
         broker.stop()
     assert caplog.records and not any(secret in r.getMessage() for r in caplog.records)
+
+
+async def _start_tool(*args: str) -> tuple[asyncio.subprocess.Process, str]:
+    """``python -m streamscope <args>`` from this checkout, and its first line of output."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "streamscope", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=child_env(),
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 30)
+    assert line, (await proc.stderr.read()).decode() if proc.stderr else "no output"
+    return proc, line.decode()
+
+
+async def _sigterm(proc: asyncio.subprocess.Process) -> tuple[int, str]:
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    return proc.returncode or 0, err.decode(errors="replace")
+
+
+def test_relay_and_central_recorder_processes(nats_broker: NatsBroker, tmp_path):
+    """``streamscope relay`` and ``streamscope record`` as processes: a client on the relay and
+    a direct publisher end up in the recorder's file, every sample exact; both exit 0 on
+    SIGTERM with everything committed."""
+    folder = tmp_path / "central"
+
+    async def body() -> None:
+        recorder, line = await _start_tool(
+            "record", "--nats", nats_broker.url, "--record", str(folder)
+        )
+        path = Path(line.rsplit("-> ", 1)[1].strip())
+        relay, line = await _start_tool("relay", "--nats", nats_broker.url, "--port", "0")
+        url = line.split()[2]
+        t, v = sent_binary(20_000)
+        async with StreamClient(url, name="Relayed") as c:
+            for i in range(0, 20_000, 1000):
+                await c.send_binary("r", t[i : i + 1000], v[i : i + 1000])
+            await c.send_sample("late", 1.0, t=30.0)
+        async with NatsStreamClient(nats_broker.url, source="direct", name="Direct") as d:
+            await d.send_series("d", t[:500], v[:500])
+            assert await d.flush()
+
+        def complete() -> bool:
+            try:
+                with Recording(path) as rec:
+                    return rec.total_samples == 20_501
+            except RecordingError:
+                return False
+
+        await until(complete, timeout=30)
+        for proc in (relay, recorder):
+            code, err = await _sigterm(proc)
+            assert code == 0, err
+        with Recording(path) as rec:
+            names = sorted(s.name for s in rec.sessions)
+            assert names == ["Direct — Play #1", "Relayed — Play #1"]
+            assert all(s.ended is not None for s in rec.sessions)
+            by = {(s.product, st.name): st for s in rec.sessions for st in s.streams}
+            rt, rv = rec.read(by["Relayed", "r"])
+            assert rt.tolist() == t.tolist() and rv.tolist() == v.tolist()
+            dt_, dv = rec.read(by["Direct", "d"])
+            assert dt_.tolist() == t[:500].tolist() and dv.tolist() == v[:500].tolist()
+
+    run(body, timeout=120)
+
+
+def test_the_relay_admits_clients_like_the_app(nats_broker: NatsBroker):
+    """Same Origin and token rules as the app's server (guard.py), before the handshake."""
+    from test_access import status_of
+
+    async def body() -> None:
+        access = ServerSettings(token="tok")
+        relay = RelayServer(
+            BrokerLink(BrokerOptions(nats_broker.url)), "127.0.0.1", 0, settings=access
+        )
+        relay.link.start()
+        await relay.start()
+        try:
+            assert (await status_of(relay.url))[0] == 401
+            page = {"Origin": "http://evil.example", "Authorization": "Bearer tok"}
+            assert (await status_of(relay.url, page))[0] == 403
+            async with StreamClient(relay.url + "/?token=tok", name="T") as c:
+                await c.send_sample("x", 1.0, t=1.0)
+                stats = await c.request({"type": "get_stats"}, "stats")
+                assert stats["relay"] and stats["frames_in"] == 3  # hello, sample, get_stats
+        finally:
+            await relay.stop()
+            await relay.link.close()
+        with pytest.raises(ServerConfigError):  # beyond loopback without a token: refused
+            await RelayServer(relay.link, "0.0.0.0", 0).start()
+
+    run(body)
+
+
+def test_replay_none_skips_what_the_stream_held(nats_broker: NatsBroker):
+    async def body() -> None:
+        async with NatsStreamClient(nats_broker.url, source="p") as p:
+            await p.send_sample("old", 1.0, t=1.0)
+            assert await p.flush()
+            async with Viewer(nats_broker.url, replay="none") as viewer:
+                assert await viewer.link.wait_connected(10)
+                await until(lambda: viewer.source._sub is not None)
+                await p.send_sample("new", 2.0, t=2.0)
+                await until(lambda: viewer.count("new") == 1)
+                assert viewer.count("old") == 0
+            async with Viewer(nats_broker.url, replay="60") as recent:
+                await until(lambda: recent.count("new") == 1 and recent.count("old") == 1)
+
+    run(body)
