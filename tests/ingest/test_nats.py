@@ -19,8 +19,9 @@ from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
 from streamscope.ingest.guard import ServerConfigError, ServerSettings
 from streamscope.ingest.nats_client import NatsStreamClient
-from streamscope.ingest.nats_link import BrokerLink, BrokerOptions, sanitise_source
+from streamscope.ingest.nats_link import BrokerLink, BrokerOptions
 from streamscope.ingest.nats_source import NatsSource, Replay
+from streamscope.ingest.nats_subjects import sanitise_source
 from streamscope.ingest.relay import RelayServer
 from streamscope.ingest.server import IngestServer
 from support.nats import NatsBroker

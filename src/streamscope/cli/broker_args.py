@@ -7,14 +7,17 @@ import asyncio
 import os
 import signal
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from streamscope.ingest.nats_link import (
+from streamscope.ingest.nats_subjects import (
     DEFAULT_MAX_AGE_S,
     DEFAULT_MAX_BYTES,
-    BrokerOptions,
     parse_duration,
     parse_size,
 )
+
+if TYPE_CHECKING:
+    from streamscope.ingest.nats_link import BrokerOptions
 
 
 def _checked(parse: Callable[[str], object]) -> Callable[[str], object]:
@@ -69,6 +72,8 @@ def add_broker_args(
 def broker_options(args: argparse.Namespace, name: str) -> BrokerOptions | None:
     if not args.nats:
         return None
+    from streamscope.ingest.nats_link import BrokerOptions
+
     return BrokerOptions(args.nats, args.nats_creds, args.nats_max_age, args.nats_max_bytes, name)
 
 

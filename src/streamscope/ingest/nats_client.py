@@ -21,8 +21,9 @@ from nats.aio.msg import Msg
 
 from streamscope.core import protocol
 from streamscope.ingest.client import Floats
-from streamscope.ingest.nats_link import BrokerLink, BrokerOptions, cmd_subject, in_subject
+from streamscope.ingest.nats_link import BrokerLink, BrokerOptions
 from streamscope.ingest.nats_publisher import Publisher
+from streamscope.ingest.nats_subjects import cmd_subject, in_subject
 
 
 class NatsStreamClient:

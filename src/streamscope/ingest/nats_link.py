@@ -1,13 +1,9 @@
-"""The broker side shared by the app, the relay and the recorder: subjects, the JetStream
-stream, and one NATS connection that keeps trying (``BrokerLink``).
+"""The broker side shared by the app, the relay and the recorder: the JetStream stream and one
+NATS connection that keeps trying (``BrokerLink``). Names and defaults: ``nats_subjects.py``.
 
 Why NATS with JetStream: the stream keeps every producer's frames on the broker's disk within
 age/size limits, so a viewer started late replays a session from its start; nats-py is pure
-asyncio (it runs on the qasync loop, Windows included). Subjects (PROTOCOL.md):
-
-- ``streamscope.in.<source>``: one producer's protocol v1 frames, as they would arrive on its
-  WebSocket connection (one NATS message = one frame, JSON or binary);
-- ``streamscope.cmd.<source>``: commands for that producer (start/stop_streaming, requests).
+asyncio (it runs on the qasync loop, Windows included).
 
 Secrets (user, password, token in the URL; a credentials file's contents) are never logged:
 every URL shown goes through ``redact``.
@@ -19,13 +15,12 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client
@@ -33,21 +28,17 @@ from nats.js import JetStreamContext
 from nats.js import api as js_api
 from nats.js import errors as js_errors
 
+from streamscope.ingest.nats_subjects import (
+    DEFAULT_MAX_AGE_S,
+    DEFAULT_MAX_BYTES,
+    DUPLICATE_WINDOW_S,
+    IN_PREFIX,
+    STREAM,
+    redact,
+)
+
 log = logging.getLogger(__name__)
 
-IN_PREFIX = "streamscope.in."
-CMD_PREFIX = "streamscope.cmd."
-STREAM = "STREAMSCOPE"
-DEFAULT_MAX_AGE_S = 24 * 3600.0  # a day of sessions on the broker's disk
-DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB; the oldest frames go first past it
-DUPLICATE_WINDOW_S = 120.0  # a re-sent frame (same Nats-Msg-Id) within this is stored once
-MAX_SOURCE_LENGTH = 64
-# Headers a relay adds to each frame (PROTOCOL.md): the arrival time the app would have used
-# for samples without a timestamp, and the end of the producer's connection.
-ARRIVAL_HEADER = "StreamScope-Arrival"
-EVENT_HEADER = "StreamScope-Event"
-CLOSED_EVENT = "closed"
-MSG_ID_HEADER = "Nats-Msg-Id"
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)  # between attempts while the broker is unreachable
 
 
@@ -56,57 +47,6 @@ def background(tasks: set[asyncio.Task], aw: Awaitable[Any]) -> None:
     task = asyncio.ensure_future(aw)
     tasks.add(task)
     task.add_done_callback(tasks.discard)
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
-
-
-def sanitise_source(name: str) -> str:
-    """A subject token from any name: no ``.``, ``*``, ``>``, spaces or other punctuation."""
-    token = _UNSAFE.sub("_", name)[:MAX_SOURCE_LENGTH]
-    return token or "_"
-
-
-def in_subject(source: str) -> str:
-    return IN_PREFIX + sanitise_source(source)
-
-
-def cmd_subject(source: str) -> str:
-    return CMD_PREFIX + sanitise_source(source)
-
-
-def source_of(subject: str) -> str:
-    return subject[len(IN_PREFIX) :] if subject.startswith(IN_PREFIX) else subject
-
-
-def redact(url: str) -> str:
-    """``url`` with any user, password or token replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
-
-
-def parse_duration(text: str) -> float:
-    """``90``, ``90s``, ``30m``, ``12h``, ``7d`` → seconds."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text.lower())
-    if not m:
-        raise ValueError(f"not a duration: {text!r} (e.g. 3600, 30m, 12h, 7d)")
-    scale = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-    return float(m.group(1)) * scale
-
-
-def parse_size(text: str) -> int:
-    """``1000000``, ``500M``, ``2G`` (powers of 1024) → bytes."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text.lower())
-    if not m:
-        raise ValueError(f"not a size: {text!r} (e.g. 500M, 2G)")
-    scale = 1024 ** " kmgt".index(m.group(2) or " ")
-    return int(float(m.group(1)) * scale)
 
 
 @dataclass(frozen=True)

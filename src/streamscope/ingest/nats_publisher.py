@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from streamscope.ingest.nats_link import MSG_ID_HEADER, BrokerLink
+from streamscope.ingest.nats_link import BrokerLink
+from streamscope.ingest.nats_subjects import MSG_ID_HEADER
 
 log = logging.getLogger(__name__)
 

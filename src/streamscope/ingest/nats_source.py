@@ -28,14 +28,13 @@ from nats.js import api as js_api
 
 from streamscope.core import protocol
 from streamscope.ingest.fair_share import FairShare
-from streamscope.ingest.nats_link import (
+from streamscope.ingest.nats_link import BrokerLink, background
+from streamscope.ingest.nats_subjects import (
     ARRIVAL_HEADER,
     CLOSED_EVENT,
     EVENT_HEADER,
     IN_PREFIX,
     STREAM,
-    BrokerLink,
-    background,
     cmd_subject,
     source_of,
 )

@@ -28,17 +28,16 @@ from streamscope.core import protocol
 from streamscope.core.protocol import Control, Limits
 from streamscope.core.store.store import Store, StoreSettings
 from streamscope.ingest.guard import ServerSettings
-from streamscope.ingest.nats_link import (
+from streamscope.ingest.nats_link import BrokerLink, background
+from streamscope.ingest.nats_publisher import Publisher
+from streamscope.ingest.nats_subjects import (
     ARRIVAL_HEADER,
     CLOSED_EVENT,
     CMD_PREFIX,
     EVENT_HEADER,
-    BrokerLink,
-    background,
     in_subject,
     sanitise_source,
 )
-from streamscope.ingest.nats_publisher import Publisher
 from streamscope.ingest.server import Connection, IngestServer
 
 log = logging.getLogger(__name__)
