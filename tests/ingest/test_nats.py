@@ -4,6 +4,7 @@ publisher, live and late viewers, a broker restart, commands, bad frames, creden
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -306,7 +307,9 @@ def test_relay_and_central_recorder_processes(nats_broker: NatsBroker, tmp_path)
             "record", "--nats", nats_broker.url, "--record", str(folder)
         )
         path = Path(line.rsplit("-> ", 1)[1].strip())
+        started.append(recorder)
         relay, line = await _start_tool("relay", "--nats", nats_broker.url, "--port", "0")
+        started.append(relay)
         url = line.split()[2]
         t, v = sent_binary(20_000)
         async with StreamClient(url, name="Relayed") as c:
@@ -338,7 +341,14 @@ def test_relay_and_central_recorder_processes(nats_broker: NatsBroker, tmp_path)
             dt_, dv = rec.read(by["Direct", "d"])
             assert dt_.tolist() == t[:500].tolist() and dv.tolist() == v[:500].tolist()
 
-    run(body, timeout=120)
+    started: list[asyncio.subprocess.Process] = []
+    try:
+        run(body, timeout=120)
+    finally:
+        for proc in started:  # a failed run leaves no process behind
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
 
 
 def test_the_relay_admits_clients_like_the_app(nats_broker: NatsBroker):

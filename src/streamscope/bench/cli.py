@@ -7,7 +7,8 @@ times meanwhile), latency (send -> first painted frame), memory (RSS with 10M st
 hand-written receiver; ``bench/live_load.py``). Prints a table per section, then PASS/MISS
 against the targets (figures, not assertions).
 ``--quick`` uses smaller sizes and shorter phases and leaves out live (under 2 minutes on 2
-cores; CI runs it).
+cores; CI runs it). ``--only broker`` (never by default: it needs ``nats-server``) measures
+producers and viewers through NATS against direct, and a 10M-sample replay (``bench/broker.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 
 import orjson
 
-SECTIONS = ("render", "ingest", "latency", "memory", "live")
+SECTIONS = ("render", "ingest", "latency", "memory", "live", "broker")
+OPT_IN = ("broker",)  # run only when asked for with --only
 # --quick leaves out live (bench/live_load.py, ~3 minutes even short): --quick --only live runs it
 DEFAULT_SECTIONS = SECTIONS[:4]
 
@@ -77,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in only if s not in SECTIONS]
     if bad:
         build_parser().error(f"unknown section(s) {', '.join(bad)}; choose from {SECTIONS}")
-    default = list(DEFAULT_SECTIONS) if args.quick else list(SECTIONS)
+    default = list(DEFAULT_SECTIONS) if args.quick else [s for s in SECTIONS if s not in OPT_IN]
     sections = [s for s in SECTIONS if s in only] if only else default
     plan = QUICK if args.quick else FULL
+    quick = args.quick
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from streamscope.bench import report
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.monotonic()
         print(f"-- {section} ...", flush=True)
         try:
-            results[section] = _run(section, plan)
+            results[section] = _run(section, plan, quick)
         except Exception:
             failed.append(section)
             traceback.print_exc()
@@ -120,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
 
         lines += [*live_table(live), ""]  # type: ignore[arg-type]
         checks += live_targets(live)  # type: ignore[arg-type]
+    if broker := results.get("broker"):
+        from streamscope.bench.broker import broker_table, broker_targets
+
+        lines += [*broker_table(broker), ""]  # type: ignore[arg-type]
+        checks += broker_targets(broker)  # type: ignore[arg-type]
     lines += ["== Targets (printed, not asserted) ==", *(c.line() for c in checks)]
     total = time.monotonic() - started
     lines.append(f"\nbench: {total:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
@@ -137,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def _run(section: str, plan: Plan) -> object:
+def _run(section: str, plan: Plan, quick: bool = False) -> object:
     log = lambda line: print(line, flush=True)  # noqa: E731
     if section == "render":
         from streamscope.bench.render import measure_render
@@ -155,6 +163,10 @@ def _run(section: str, plan: Plan) -> object:
         return measure_memory(plan.memory_samples)
     from streamscope.bench.live import run_on_qasync
 
+    if section == "broker":
+        from streamscope.bench.broker import measure_broker
+
+        return run_on_qasync(lambda: measure_broker(plan.ingest_s / 2, quick, log=log))
     if section == "ingest":
         from streamscope.bench.ingest import measure_ingest
 

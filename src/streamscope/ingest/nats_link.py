@@ -113,11 +113,15 @@ class BrokerLink:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        if self.nc is not None and not self.nc.is_closed:
+        nc = self.nc
+        if nc is not None and not nc.is_closed:
+            # drain (finish what is in flight) only while connected; both bounded: a broker
+            # that went away must not keep the tool from exiting
+            if nc.is_connected:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(nc.drain(), 5)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.nc.drain(), 5)
-            with contextlib.suppress(Exception):
-                await self.nc.close()
+                await asyncio.wait_for(nc.close(), 5)
         self._set("closed", "closed")
 
     def _set(self, state: str, detail: str) -> None:
