@@ -95,7 +95,11 @@ async def nats_server(jetstream: bool) -> AsyncIterator[str]:
             yield f"nats://127.0.0.1:{port}"
         finally:
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @contextlib.asynccontextmanager
@@ -107,8 +111,12 @@ async def relay(url: str) -> AsyncIterator[str]:
         line = await asyncio.get_running_loop().run_in_executor(None, proc.stdout.readline)
         yield line.split()[2]
     finally:
-        proc.terminate()
-        proc.wait(10)
+        proc.terminate()  # it sends what is queued first (up to ~5 s), then exits
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class HeadlessViewer:
