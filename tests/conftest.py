@@ -86,3 +86,15 @@ def window(qtbot, store):
     qtbot.addWidget(w)
     w.show()
     return w
+
+
+@pytest.fixture
+def nats_broker(tmp_path):
+    """A started ``nats-server`` with JetStream (support/nats.py), stopped with the test."""
+    from support.nats import NatsBroker
+
+    broker = NatsBroker(tmp_path / "jetstream").start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

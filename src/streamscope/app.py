@@ -53,6 +53,12 @@ class AppOptions:
     snapshot_after: float = 2.0
     snapshot_scale: float = 1.0
     remember_layout: bool = True  # save the layout on quit (off for tools: self-test, soak)
+    # A NATS broker to subscribe to as well (README: Team setup); None = WebSocket only.
+    nats: str | None = None
+    nats_creds: str | None = None
+    nats_max_age: float = 24 * 3600.0
+    nats_max_bytes: int = 1 << 30
+    nats_replay: str = "all"  # all | none | seconds
 
 
 def build_window(
@@ -179,6 +185,7 @@ class StreamScope:
         self.analysis, self.files = add_features(self.window)
         self.window.browser.send_command = self.server.send_command
         install_health_status(self.window, self.store, self.server)
+        self.broker = self._broker() if options.nats else None
         self.metrics = SelfMetrics(self.store, time.monotonic())
         self.window.clock.ticked.connect(self._publish_metrics)
         self.server.stats_provider = self.stats
@@ -188,6 +195,29 @@ class StreamScope:
         self._stop_demo = asyncio.Event()
         self._demo: asyncio.Future | None = None
         self.gc = GuiThreadGC()  # never collect Qt objects from a worker thread
+
+    def _broker(self):
+        """The broker as a second source beside the WebSocket server (``--nats``); the stream
+        browser's commands go to whichever of the two feeds the session."""
+        from streamscope.ingest.nats_link import BrokerError, BrokerLink, BrokerOptions
+        from streamscope.ingest.nats_source import NatsSource, Replay
+        from streamscope.ui.broker_status import install_broker_status
+
+        o = self.options
+        try:
+            replay = Replay.parse(o.nats_replay)
+            link = BrokerLink(
+                BrokerOptions(o.nats or "", o.nats_creds, o.nats_max_age, o.nats_max_bytes)
+            )
+        except (ValueError, BrokerError) as e:
+            raise StartupError(str(e)) from None
+        source = NatsSource(link, self.server, replay, self.server.share)
+        install_broker_status(self.window, source)
+        server_send = self.server.send_command
+        self.window.browser.send_command = lambda sid, msg: (
+            server_send(sid, msg) or source.send_command(sid, msg)
+        )
+        return source
 
     async def start(self) -> None:
         from streamscope.ingest.demo import run_demo
@@ -205,6 +235,8 @@ class StreamScope:
                     "Close it or pick another with --port."
                 ) from None
             raise StartupError(f"cannot listen on {o.host}:{o.port}: {e}") from None
+        if self.broker is not None:
+            self.broker.link.start()  # connects in the background; the state is shown
         self._file_options()
         for names in o.plots:
             self.window.new_chart(names)
@@ -300,6 +332,9 @@ class StreamScope:
         if self._demo is not None:
             await asyncio.wait([self._demo], timeout=2)
         await self.server.stop()
+        if self.broker is not None:
+            await self.broker.close()
+            await self.broker.link.close()
         for close in self.closers:
             try:
                 await asyncio.wait_for(close(), 30)

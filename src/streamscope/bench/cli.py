@@ -8,7 +8,8 @@ hand-written receiver; ``bench/live_load.py``) and files (MCAP export of a recor
 import, seconds and peak memory; ``bench/files.py``). Prints a table per section, then PASS/MISS
 against the targets (figures, not assertions).
 ``--quick`` uses smaller sizes and shorter phases and leaves out live and files (under 2 minutes
-on 2 cores; CI runs it).
+on 2 cores; CI runs it). ``--only broker`` (never by default: it needs ``nats-server``) measures
+producers and viewers through NATS against direct, and a 10M-sample replay (``bench/broker.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Any
 
 import orjson
 
-SECTIONS = ("render", "ingest", "latency", "memory", "live", "files")
+SECTIONS = ("render", "ingest", "latency", "memory", "live", "files", "broker")
+OPT_IN = ("broker",)  # run only when asked for with --only
 # --quick leaves out live (bench/live_load.py, ~3 minutes even short) and files (a minute):
 # --quick --only live (or files) runs it
 DEFAULT_SECTIONS = SECTIONS[:4]
@@ -80,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in only if s not in SECTIONS]
     if bad:
         build_parser().error(f"unknown section(s) {', '.join(bad)}; choose from {SECTIONS}")
-    default = list(DEFAULT_SECTIONS) if args.quick else list(SECTIONS)
+    default = list(DEFAULT_SECTIONS) if args.quick else [s for s in SECTIONS if s not in OPT_IN]
     sections = [s for s in SECTIONS if s in only] if only else default
     plan = QUICK if args.quick else FULL
+    quick = args.quick
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from streamscope.bench import report
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.monotonic()
         print(f"-- {section} ...", flush=True)
         try:
-            results[section] = _run(section, plan)
+            results[section] = _run(section, plan, quick)
         except Exception:
             failed.append(section)
             traceback.print_exc()
@@ -128,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
 
         lines += [*files_table(files), ""]  # type: ignore[arg-type]
         checks += files_targets(files)  # type: ignore[arg-type]
+    if broker := results.get("broker"):
+        from streamscope.bench.broker import broker_table, broker_targets
+
+        lines += [*broker_table(broker), ""]  # type: ignore[arg-type]
+        checks += broker_targets(broker)  # type: ignore[arg-type]
     lines += ["== Targets (printed, not asserted) ==", *(c.line() for c in checks)]
     total = time.monotonic() - started
     lines.append(f"\nbench: {total:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
@@ -145,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def _run(section: str, plan: Plan) -> object:
+def _run(section: str, plan: Plan, quick: bool = False) -> object:
     log = lambda line: print(line, flush=True)  # noqa: E731
     if section == "render":
         from streamscope.bench.render import measure_render
@@ -167,6 +175,10 @@ def _run(section: str, plan: Plan) -> object:
         return measure_memory(plan.memory_samples)
     from streamscope.bench.live import run_on_qasync
 
+    if section == "broker":
+        from streamscope.bench.broker import measure_broker
+
+        return run_on_qasync(lambda: measure_broker(plan.ingest_s / 2, quick, log=log))
     if section == "ingest":
         from streamscope.bench.ingest import measure_ingest
 

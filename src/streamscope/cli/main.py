@@ -11,6 +11,7 @@ import os
 import sys
 
 from streamscope import __version__
+from streamscope.cli.broker_args import add_broker_args
 
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
 # Imported lazily so `streamscope --demo` does not pay for tools it does not run.
@@ -19,6 +20,8 @@ SUBCOMMANDS: dict[str, str] = {
     "soak": "streamscope.bench.soak:main",  # long run: prints RSS and frame time
     "bench-analysis": "streamscope.bench.analysis:main",  # analysis cost per frame
     "bench": "streamscope.bench.cli:main",  # render, ingest, latency, memory figures
+    "relay": "streamscope.cli.relay:main",  # WebSocket clients -> NATS broker, headless
+    "record": "streamscope.cli.record:main",  # NATS broker -> one .ssrec file, headless
 }
 SNAPSHOT_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg")
 
@@ -79,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dropped first (default 40M)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    add_broker_args(p)
     files = p.add_argument_group("layouts, recordings and snapshots")
     files.add_argument(
         "--layout", metavar="FILE", help="start with this layout instead of the last one"
@@ -180,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     options.layout, options.record, options.open = args.layout, args.record, args.open
     options.snapshot, options.snapshot_scale = args.snapshot, args.snapshot_scale
     options.snapshot_after = 2.0 if args.after is None else args.after
+    options.nats, options.nats_creds = args.nats, args.nats_creds
+    options.nats_max_age, options.nats_max_bytes = args.nats_max_age, args.nats_max_bytes
+    options.nats_replay = args.nats_replay
     try:
         return run(options)
     except StartupError as e:
