@@ -206,7 +206,7 @@ def test_malformed_frames_are_counted_per_source_and_cost_no_valid_data(nats_bro
             await until(lambda: viewer.count("ok") == 2)
             state = viewer.source.sources["bad"]
             assert state.errors == 3 and state.frames == 4
-            assert "must be a number" in state.last_error
+            assert "is not a number" in state.last_error
             assert (await viewer.history("ok"))["v"] == [1.0, 2.0]
 
     run(body)

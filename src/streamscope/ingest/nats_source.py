@@ -38,6 +38,7 @@ from streamscope.ingest.nats_subjects import (
     cmd_subject,
     source_of,
 )
+from streamscope.ingest.replies import Reply
 from streamscope.ingest.server import Connection, IngestServer
 
 log = logging.getLogger(__name__)
@@ -210,10 +211,11 @@ class NatsSource:
         state.closed = False
         state.frames += 1
         now = _float(headers.get(ARRIVAL_HEADER), stored_at)
+        before = state.conn.errors.count
         replies = self.server.handle_frame(state.conn, data, now)
-        if replies and replies[-1].get("type") == "error":
+        if state.conn.errors.count > before:  # counted even when the reply was held back
             state.errors += 1
-            state.last_error = str(replies[-1].get("message", ""))
+            state.last_error = _error_text(replies) or state.conn.errors.first or ""
             if state.errors == 1 or state.errors % 100 == 0:
                 log.warning(
                     "bad frame from %s (%d so far): %s", source, state.errors, state.last_error
@@ -261,3 +263,11 @@ def _float(text: str | None, default: float) -> float:
         return float(text)
     except ValueError:
         return default
+
+
+def _error_text(replies: list[Reply]) -> str | None:
+    """The message of this frame's error reply, if one went out (no reply channel here)."""
+    for reply in reversed(replies):
+        if isinstance(reply, dict) and reply.get("type") == "error":
+            return str(reply.get("message", ""))
+    return None

@@ -14,6 +14,7 @@ the viewers (the app), and get an error reply here that says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import secrets
@@ -23,6 +24,7 @@ from typing import Any
 
 from nats.aio.msg import Msg
 from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
 
 from streamscope.core import protocol
 from streamscope.core.protocol import Control, Limits
@@ -38,6 +40,7 @@ from streamscope.ingest.nats_subjects import (
     in_subject,
     sanitise_source,
 )
+from streamscope.ingest.replies import Reply
 from streamscope.ingest.server import Connection, IngestServer
 
 log = logging.getLogger(__name__)
@@ -105,7 +108,7 @@ class RelayServer(IngestServer):
             log.info("%s is source %s", conn.peer, source)
         return source
 
-    def handle_frame(self, conn: Connection, data: str | bytes, now: float) -> list[dict]:
+    def handle_frame(self, conn: Connection, data: str | bytes, now: float) -> list[Reply]:
         """Check the frame as the app would (for the client's error replies) and publish it
         unchanged; the viewers decode it again and store it."""
         self.frames_in += 1
@@ -122,7 +125,7 @@ class RelayServer(IngestServer):
         else:
             source = self.source_for(conn)
             self.publisher.publish(in_subject(source), raw, {ARRIVAL_HEADER: repr(now)})
-        replies: list[dict] = []
+        replies: list[Reply] = []
         for item in decoded.items:
             if isinstance(item, Control):
                 reply = self._relay_control(item)
@@ -182,7 +185,13 @@ class RelayServer(IngestServer):
             text = msg.data.decode()
         except UnicodeDecodeError:
             return
-        background(self._tasks, self._send_quietly(ws, text))
+        background(self._tasks, _send_quietly(ws, text))
+
+
+async def _send_quietly(ws: ServerConnection, text: str) -> None:
+    """Forward a command as it came; a client that has gone is no error."""
+    with contextlib.suppress(ConnectionClosed):
+        await ws.send(text)
 
 
 async def run_relay(server: RelayServer, stop: asyncio.Event) -> None:
