@@ -3,6 +3,10 @@
 Without ``--csv`` it lists the sessions and streams inside. With it, it converts to CSV (the
 format of ``core/files/csvexport.py``), showing progress on a terminal; Ctrl+C stops and leaves no
 partial file.
+
+A damaged recording is read as far as it is intact: what was skipped (chunks and samples, and
+the first reasons) is printed on stderr and the exit status is 3 (``DAMAGED``), the file or
+listing holding the rest. 0: all read; 1: the CSV could not be written; 2: not a recording.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from pathlib import Path
 
 from streamscope.core.files.csvexport import export_recording_csv
 from streamscope.core.files.recording import Recording, RecordingError
+
+DAMAGED = 3  # exit status: done, from the intact part of a damaged recording
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,9 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 class _TerminalProgress:
     """Percent on one line, redrawn at most 5 times a second (only on a terminal)."""
 
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None) -> None:
+        self.stream = sys.stderr if stream is None else stream  # the one in force now
+        self.tty = self.stream.isatty()
         self.shown = 0.0
 
     def __call__(self, done: int, total: int) -> None:
@@ -59,7 +65,7 @@ def main(argv: list[str]) -> int:
     with recording:
         if not args.csv:
             _summary(recording)
-            return 0
+            return _damage(recording)
         streams = [s.strip() for s in args.streams.split(",")] if args.streams else None
         if streams is not None:
             unknown = sorted(set(streams) - set(recording.stream_names()))
@@ -83,7 +89,16 @@ def main(argv: list[str]) -> int:
             return 1
         progress.clear()
         print(f"wrote {args.csv}: {rows:,} rows, {recording.total_samples:,} samples")
+        return _damage(recording)
+
+
+def _damage(recording: Recording) -> int:
+    """Tell what a damaged recording cost (stderr); the exit status that says so."""
+    if recording.report.ok:
         return 0
+    print(f"streamscope export: {recording.path} is damaged; "
+          f"{recording.report.message()}", file=sys.stderr)  # fmt: skip
+    return DAMAGED
 
 
 def _summary(recording: Recording) -> None:

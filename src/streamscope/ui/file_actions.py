@@ -479,13 +479,21 @@ class FileActions(QObject):
 
         def read(progress):
             with rec.Recording(path) as r:
-                return r.read_all(progress)
+                return r.read_all(progress), r.report
 
-        def done(sessions) -> None:
+        def done(result) -> None:
+            sessions, report = result
             added, problems = rec.add_to_store(self.store, path, sessions)
             self.window.browser.sync()
             n = sum(len(s.streams) for s in added)
-            self._say(f"Opened {path.name}: {len(added)} sessions, {n} streams")
+            if report.ok:
+                self._say(f"Opened {path.name}: {len(added)} sessions, {n} streams")
+            else:  # never a plain "Opened" after a loss
+                self.notify(
+                    "Open recording",
+                    f"{path.name} is damaged: opened what is "
+                    f"intact ({len(added)} sessions, {n} streams);\n{report.message()}",
+                )
             if problems:
                 self.notify(
                     "Open recording", "Some streams were not loaded:\n" + "\n".join(problems)
@@ -515,13 +523,20 @@ class FileActions(QObject):
 
         def convert(progress):
             with rec.Recording(src) as r:
-                return export_recording_csv(r, out, progress)
+                return export_recording_csv(r, out, progress), r.report
 
-        return self._run(
-            f"Converting {src.name}…",
-            convert,
-            lambda rows: self._say(f"Saved {out.name}: {rows:,} rows  —  {out.parent}"),
-        )
+        def done(result) -> None:
+            rows, report = result
+            if report.ok:
+                self._say(f"Saved {out.name}: {rows:,} rows  —  {out.parent}")
+            else:
+                self.notify(
+                    "Export recording",
+                    f"{src.name} is damaged: {out.name} holds "
+                    f"what is intact ({rows:,} rows);\n{report.message()}",
+                )
+
+        return self._run(f"Converting {src.name}…", convert, done)
 
     def shutdown(self, save_layout: bool = True) -> None:
         """On quit: finish the recording, remember the layout."""
