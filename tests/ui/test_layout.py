@@ -77,14 +77,25 @@ def test_unknown_keys_are_ignored_and_missing_ones_defaulted():
         (b'{"format": "something-else", "version": 1}', "not a StreamScope layout"),
         (b'{"charts": []}', "no valid layout version"),
         (b'{"version": 2, "charts": []}', "newer StreamScope"),
-        (b'{"version": 1, "charts": {"a": 1}}', "'charts' must be a list"),
-        (b'{"version": 1, "charts": [{"streams": "fps"}]}', "list of names"),
-        (b'{"version": 1, "charts": [3]}', "chart 1 is not an object"),
     ],
 )
 def test_bad_layouts_are_refused_with_a_reason(data, message):
     with pytest.raises(LayoutError, match=message):
         parse_layout(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"version": 1, "charts": {"a": 1}}', "'charts' must be a list"),
+        (b'{"version": 1, "charts": [{"streams": "fps"}]}', "list of names"),
+        (b'{"version": 1, "charts": [3]}', "chart 1 is not an object"),
+    ],
+)
+def test_bad_fields_are_reported_and_the_rest_read(data, message):
+    """Once refusals of the whole file; now the field is reported and left to its default."""
+    layout = parse_layout(data)
+    assert any(message in p for p in layout.problems), layout.problems
 
 
 def test_duplicate_ids_are_made_unique():

@@ -204,3 +204,36 @@ def test_live_charts_keep_following_live_data_when_a_recording_opens(qtbot, tmp_
     assert all(c not in window.charts for c in charts)
     assert window.browser.recording_paths() == []
     assert window.browser.tree.topLevelItemCount() == 1  # the live session only
+
+
+def test_opening_a_damaged_recording_says_what_was_skipped(qtbot, tmp_path):
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from streamscope.core.files.recording import RecordingWriter
+
+    source = Store()
+    path = tmp_path / "play.ssrec"
+    with RecordingWriter(path) as writer:
+        writer.attach(source)
+        s = source.open_session("MyGame")
+        t = np.arange(0, 300, 0.001)  # 300,000 samples: five chunks
+        source.append(s.id, "frame_ms", t, 16 + np.sin(t))
+    con = sqlite3.connect(path)
+    with con:  # one flipped bit in a chunk's sample count
+        con.execute("UPDATE chunks SET n = (n | 4096) - (n & 4096) WHERE seq = 1")
+    con.close()
+    store = Store()
+    window = build_window(store)
+    qtbot.addWidget(window)
+    window.show()
+    task = window.file_actions.open_recording(path)
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    group = window.browser.tree.topLevelItem(0)  # the recording's group, then its session
+    assert group.child(0).child(0).text(1) == f"{300_000 - 65_536:,}"  # the other four chunks
+    notice = window.file_actions.last_notice
+    assert "damaged" in notice and "skipped 1 damaged chunk (65,536 samples)" in notice
+    assert "frame_ms, chunk 1" in notice and not notice.startswith("Opened")
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert boxes and "skipped 1 damaged chunk" in boxes[-1].text()

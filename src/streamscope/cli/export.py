@@ -5,6 +5,10 @@ Without ``--csv``/``--mcap`` it lists the sessions and streams inside. ``--csv``
 (the format of ``core/files/csvexport.py``); ``--mcap`` converts a recording to MCAP
 (``core/files/mcap_export.py``). Progress shows on a terminal; Ctrl+C stops and leaves no
 partial file.
+
+A damaged recording is read as far as it is intact: what was skipped (chunks and samples, and
+the first reasons) is printed on stderr and the exit status is 3 (``DAMAGED``), the file or
+listing holding the rest. 0: all read; 1: the CSV could not be written; 2: not a recording.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from streamscope.core.files.mcap_export import export_recording_mcap
 from streamscope.core.files.mcap_import import McapRecording
 from streamscope.core.files.recording import Recording, RecordingError
 from streamscope.core.files.sources import RecordingSource, open_recording_file
+
+DAMAGED = 3  # exit status: done, from the intact part of a damaged recording
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,9 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 class _TerminalProgress:
     """Percent on one line, redrawn at most 5 times a second (only on a terminal)."""
 
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None) -> None:
+        self.stream = sys.stderr if stream is None else stream  # the one in force now
+        self.tty = self.stream.isatty()
         self.shown = 0.0
 
     def __call__(self, done: int, total: int) -> None:
@@ -78,7 +84,7 @@ def main(argv: list[str]) -> int:
             _load(recording)
         if not args.csv and not args.mcap:
             _summary(recording)
-            return 0
+            return _damage(recording)
         streams = [s.strip() for s in args.streams.split(",")] if args.streams else None
         if streams is not None:
             unknown = sorted(set(streams) - set(recording.stream_names()))
@@ -111,7 +117,17 @@ def main(argv: list[str]) -> int:
             return 1
         progress.clear()
         print(f"wrote {out}: {done}")
+        return _damage(recording)
+
+
+def _damage(recording: RecordingSource) -> int:
+    """Tell what a damaged recording cost (stderr); the exit status that says so. (An MCAP
+    file's problems are its notes, printed when it was read.)"""
+    if not isinstance(recording, Recording) or recording.report.ok:
         return 0
+    print(f"streamscope export: {recording.path} is damaged; "
+          f"{recording.report.message()}", file=sys.stderr)  # fmt: skip
+    return DAMAGED
 
 
 def _load(recording: McapRecording) -> None:

@@ -9,6 +9,7 @@ converting a recording, big CSV exports) runs as a ``BackgroundTask`` with a pro
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ from streamscope.core.files.csvexport import export_recording_csv, write_csv_fil
 from streamscope.core.files.layout import (
     Layout,
     LayoutError,
+    adopt_llm,
     default_layout,
     load_layout_file,
     save_layout_file,
@@ -60,6 +62,7 @@ CSV_FILTERS = {
     "CSV, visible time range (*.csv)": True,
     "CSV, everything stored (*.csv)": False,
 }
+log = logging.getLogger(__name__)
 RECORDING_FILTER = f"StreamScope recordings (*{rec.SUFFIX});;All files (*)"
 OPEN_FILTER = f"Recordings and MCAP (*{rec.SUFFIX} *.mcap);;All files (*)"
 LAYOUT_FILTER = "StreamScope layouts (*.json);;All files (*)"
@@ -366,7 +369,7 @@ class FileActions(QObject):
     def _ask_load_layout(self) -> None:
         path = self._ask_open("Load layout", LAYOUT_FILTER, "layout_dir", layouts_dir())
         if path:
-            self.load_layout(path)
+            self.load_layout(path, ask=True)
 
     def save_layout(self, path: Path) -> bool:
         try:
@@ -377,19 +380,43 @@ class FileActions(QObject):
         self._say(f"Saved layout {path.name}")
         return True
 
-    def load_layout(self, path: Path) -> bool:
-        """Apply a layout file; a bad one is reported and the default layout is used."""
+    def load_layout(self, path: Path, ask: bool = False, trusted: bool = False) -> bool:
+        """Apply a layout file; a bad one is reported and the default layout is used, a bad
+        field in it is reported and left to its default. A model endpoint it names is used
+        only if ``trusted`` (the app's own last layout) or, with ``ask``, the user agrees."""
         try:
             layout = load_layout_file(path)
         except LayoutError as e:
             self.apply(default_layout())
             self.notify("Layout not loaded", f"{e}.\n\nStarted with the default layout instead.")
             return False
-        problems = self.apply(layout)
+        endpoint = layout.llm.get("endpoint", "")
+        adopt = bool(endpoint) and (trusted or (ask and self.confirm_endpoint(endpoint)))
+        problems = [*layout.problems, *adopt_llm(layout, adopt)]
+        try:
+            problems += self.apply(layout)
+        except Exception as e:  # a check missed something: still never a reason not to start
+            log.exception("applying layout %s failed", path)
+            self.apply(default_layout())
+            self.notify("Layout not loaded", f"{path}: {e!r}.\n\nThe default layout is used.")
+            return False
         self._say(f"Loaded layout {Path(path).name}: {len(layout.charts)} charts")
         if problems:
-            self.notify("Layout loaded in part", "\n".join(problems))
+            shown = problems[:12] + ([f"… and {len(problems) - 12} more"] if problems[12:] else [])
+            self.notify("Layout loaded in part", "\n".join(shown))
         return True
+
+    def confirm_endpoint(self, endpoint: str) -> bool:
+        """Ask before a layout file chooses where statistics are sent."""
+        answer = QMessageBox.question(
+            self.window.window(),
+            "Model endpoint in layout",
+            f"This layout sends stream statistics to {endpoint} when you ask for a model "
+            "reading. Use this endpoint?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def apply(self, layout: Layout) -> list[str]:
         """Show ``layout``; returns what of its analysis settings was skipped."""
@@ -403,7 +430,7 @@ class FileActions(QObject):
     def restore_last_layout(self) -> bool:
         """The layout of the last run, if there is one (a broken one is reported)."""
         path = last_layout_path()
-        return self.load_layout(path) if path.is_file() else False
+        return self.load_layout(path, trusted=True) if path.is_file() else False
 
     def save_last_layout(self) -> None:
         with contextlib.suppress(OSError):  # a convenience: never a reason to fail on quit
@@ -504,18 +531,26 @@ class FileActions(QObject):
 
         def read(progress):
             with rec.Recording(path) as r:
-                return r.read_all(progress)
+                return r.read_all(progress), r.report
 
-        def done(sessions) -> None:
+        def done(result) -> None:
+            sessions, report = result
             added, problems = rec.add_to_store(self.store, path, sessions)
             self.window.browser.sync()
             if chart and added:
                 self.window.chart_recording(added[0].source)
             n = sum(len(s.streams) for s in added)
-            self._say(
-                f"Opened {path.name}: {len(added)} sessions, {n} streams (in the Streams panel: "
-                "drag them onto a chart, or right-click ▸ Chart this recording)"
-            )
+            if report.ok:
+                self._say(
+                    f"Opened {path.name}: {len(added)} sessions, {n} streams (in the Streams "
+                    "panel: drag them onto a chart, or right-click ▸ Chart this recording)"
+                )
+            else:  # never a plain "Opened" after a loss
+                self.notify(
+                    "Open recording",
+                    f"{path.name} is damaged: opened what is "
+                    f"intact ({len(added)} sessions, {n} streams);\n{report.message()}",
+                )
             if problems:
                 self.notify(
                     "Open recording", "Some streams were not loaded:\n" + "\n".join(problems)
@@ -545,13 +580,20 @@ class FileActions(QObject):
 
         def convert(progress):
             with rec.Recording(src) as r:
-                return export_recording_csv(r, out, progress)
+                return export_recording_csv(r, out, progress), r.report
 
-        return self._run(
-            f"Converting {src.name}…",
-            convert,
-            lambda rows: self._say(f"Saved {out.name}: {rows:,} rows  —  {out.parent}"),
-        )
+        def done(result) -> None:
+            rows, report = result
+            if report.ok:
+                self._say(f"Saved {out.name}: {rows:,} rows  —  {out.parent}")
+            else:
+                self.notify(
+                    "Export recording",
+                    f"{src.name} is damaged: {out.name} holds "
+                    f"what is intact ({rows:,} rows);\n{report.message()}",
+                )
+
+        return self._run(f"Converting {src.name}…", convert, done)
 
     def shutdown(self, save_layout: bool = True) -> None:
         """On quit: finish the recording, remember the layout."""

@@ -157,3 +157,38 @@ def test_export_runs_from_the_command_line(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stdout and out.stat().st_size > 0
+
+
+FORMULAS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR", '=HYPERLINK("x","y")']
+
+
+def test_formula_like_names_are_neutralised_and_numbers_stay_numbers(tmp_path):
+    """Stream and session names come from any peer: a spreadsheet must not run them."""
+    t = np.array([0.0, 1.0])
+    streams = {name: (t, np.array([-1.5, -np.inf])) for name in FORMULAS}
+    streams["plain"] = (t, np.array([2.0, -0.0]))
+    out = tmp_path / "x.csv"
+    write_csv_file(out, list(streams), [("=cmd|' /C calc'!A0", streams)])
+    with open(out, newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    assert header == ["session", "time", *(f"'{n}" for n in FORMULAS), "plain"]
+    assert {r[0] for r in rows} == {"'=cmd|' /C calc'!A0"}
+    assert rows[0][2:] == ["-1.5"] * len(FORMULAS) + ["2.0"]  # numbers are not touched
+    assert rows[1][2:] == ["-inf"] * len(FORMULAS) + ["-0.0"]
+
+
+def test_formula_like_names_in_a_recording_are_neutralised(tmp_path):
+    path = tmp_path / "r.ssrec"
+    store = Store()
+    with RecordingWriter(path) as writer:
+        writer.attach(store)
+        s = store.open_session("@Game")
+        store.append(s.id, "-fps", np.arange(3.0), np.array([-1.0, 2.0, -3.0]))
+    out = tmp_path / "r.csv"
+    with Recording(path) as r:
+        export_recording_csv(r, out)
+    with open(out, newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    assert header == ["session", "time", "'-fps"]
+    assert [r[0] for r in rows] == ["'@Game — Play #1"] * 3
+    assert [r[2] for r in rows] == ["-1.0", "2.0", "-3.0"]

@@ -242,8 +242,10 @@ def test_a_write_failure_is_reported_not_raised_into_ingest(tmp_path, monkeypatc
 def test_recording_csv_and_layout_modules_stay_free_of_qt():
     assert_imports_without_qt(
         "streamscope.core.files.recording",
+        "streamscope.core.files.recording_scan",
         "streamscope.core.files.csvexport",
         "streamscope.core.files.layout",
+        "streamscope.core.files.layout_check",
         "streamscope.core.files.userdirs",
         "streamscope.cli.export",
     )

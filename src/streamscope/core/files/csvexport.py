@@ -11,6 +11,9 @@
 - numbers are Python's shortest round-trip ``repr``: ``float(cell)`` gives back the stored
   float64 bit for bit. ``session`` names the session the row belongs to; sessions follow
   each other in the file.
+- text cells (the header, session names) never run as spreadsheet formulas: one starting with
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (OWASP's rule for
+  CSV injection). Stream and session names come from the game, i.e. from any peer.
 """
 
 from __future__ import annotations
@@ -76,10 +79,20 @@ def _shared_strict_times(series: list[Series]) -> bool:
     return all(s[0] is x or np.array_equal(s[0], x) for s in series[1:])
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+
+
+def text_cell(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet: a leading ``'`` where it could start a
+    formula (OWASP's CSV injection rule). Only for text; numbers are written as they are."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def _quote(field: str) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow([field])
-    return buf.getvalue()
+    """One text cell: neutralised (``text_cell``), then quoted as CSV needs."""
+    buf = io.StringIO()  # the default line terminator: a CR or LF inside makes a quoted cell
+    csv.writer(buf, lineterminator="\r\n").writerow([text_cell(field)])
+    return buf.getvalue()[:-2]
 
 
 class CsvWriter:

@@ -36,6 +36,7 @@ import numpy as np
 
 from streamscope import __version__
 from streamscope.core.files.progress import Progress, no_progress
+from streamscope.core.files.recording_scan import ChunkRef, ReadReport, check_times, scan_chunks
 from streamscope.core.store.store import Session, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -427,11 +428,13 @@ class Recording:
     """A recording opened for reading: its sessions and streams, and their samples on demand.
 
     Reading works while the file is being written (by this or another process) and after a
-    crash: only committed chunks are seen.
+    crash: only committed chunks are seen. A damaged file reads what is intact: every chunk is
+    checked (``recording_scan``), the damaged ones are skipped and counted in ``report``.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.report = ReadReport()
         if not self.path.is_file():
             raise RecordingError(f"{self.path}: no such file")
         try:
@@ -444,20 +447,29 @@ class Recording:
             raise RecordingError(f"{self.path} is not a StreamScope recording ({e})") from None
 
     def _summary(self) -> list[RecordedSession]:
-        con = self._con
-        sessions = {
-            row[0]: RecordedSession(*row)
-            for row in con.execute(
-                "SELECT id, key, product, play, client, peer, started, ended, origin"
-                " FROM sessions ORDER BY id"
-            )
-        }
-        for sid, session, name, count, t0, t1 in con.execute(
-            "SELECT s.id, s.session, s.name, COALESCE(SUM(c.n), 0), MIN(c.t0), MAX(c.t1)"
-            " FROM streams s LEFT JOIN chunks c ON c.stream = s.id GROUP BY s.id ORDER BY s.id"
+        con, report = self._con, self.report
+        sessions: dict[int, RecordedSession] = {}
+        for row in _readable(con, report, "sessions",
+                             "SELECT id, key, product, play, client, peer, started, ended,"
+                             " origin FROM sessions ORDER BY id"):  # fmt: skip
+            if isinstance(row[0], int) and isinstance(row[2], str) and _number(row[6]):
+                sessions[row[0]] = RecordedSession(*row)
+            else:
+                report.note(f"session row {row[0]!r} is damaged: skipped")
+        streams: dict[int, tuple[int, str]] = {}
+        for sid, session, name in _readable(
+            con, report, "streams", "SELECT id, session, name FROM streams ORDER BY id"
         ):
-            if session in sessions:
-                sessions[session].streams.append(RecordedStream(sid, name, count, t0, t1))
+            if session in sessions and isinstance(sid, int) and isinstance(name, str):
+                streams[sid] = (session, name)
+        names = {sid: f"{sessions[se].name} / {name}" for sid, (se, name) in streams.items()}
+        self._chunks = scan_chunks(con, names, MAX_CHUNK, report)
+        for sid, (session, name) in streams.items():
+            chunks = self._chunks.get(sid, [])
+            count = sum(c.n for c in chunks)
+            t0 = min((c.t0 for c in chunks), default=None)
+            t1 = max((c.t1 for c in chunks), default=None)
+            sessions[session].streams.append(RecordedStream(sid, name, count, t0, t1))
         return list(sessions.values())
 
     @property
@@ -472,22 +484,76 @@ class Recording:
         self, stream: RecordedStream, progress: Progress = no_progress, done: int = 0,
         total: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-        """All samples of ``stream`` in order; ``progress`` is told after every chunk."""
+        """All intact samples of ``stream`` in order; ``progress`` is told after every chunk.
+
+        A chunk that fails its checks is skipped and counted in ``report``; afterwards
+        ``stream.count`` is what was read. Memory is bounded by the file's size whatever
+        the chunk rows claim."""
         total = stream.count if total is None else total
-        t = np.empty(stream.count, _LE)
-        v = np.empty(stream.count, _LE)
-        at = 0
-        rows = self._con.execute(
-            "SELECT n, t, v FROM chunks WHERE stream = ? ORDER BY seq", (stream.id,)
-        )
-        for n, tb, vb in rows:
-            if at + n > len(t):  # chunks committed after the summary was read
-                break
-            t[at : at + n] = np.frombuffer(tb, _LE, n)
-            v[at : at + n] = np.frombuffer(vb, _LE, n)
-            at += n
+        refs = self._chunks.get(stream.id, [])
+        size = min(stream.count, self._file_bytes() // 16 + 1)
+        t = np.empty(size, _LE)
+        v = np.empty(size, _LE)
+        at, after = 0, -np.inf
+        label = f"{self._session_name(stream)} / {stream.name}"
+        for ref, blobs in self._blobs(stream, refs):
+            if blobs is None:
+                self.report.skip(f"{label}, chunk {ref.seq}", "unreadable", ref.n)
+                continue
+            tc = np.frombuffer(blobs[0], _LE, ref.n)
+            why = check_times(tc, ref, after)
+            if why:
+                self.report.skip(f"{label}, chunk {ref.seq}", why, ref.n)
+                continue
+            if at + ref.n > len(t):  # never for a sound file: the rows' sizes are real
+                t = np.concatenate([t[:at], np.empty(at + ref.n, _LE)])
+                v = np.concatenate([v[:at], np.empty(at + ref.n, _LE)])
+            t[at : at + ref.n] = tc
+            v[at : at + ref.n] = np.frombuffer(blobs[1], _LE, ref.n)
+            at += ref.n
+            after = float(tc[-1])
             progress(done + at, total)
+        stream.count = at
         return t[:at], v[:at]
+
+    def _blobs(
+        self, stream: RecordedStream, refs: list[ChunkRef]
+    ) -> Iterable[tuple[ChunkRef, tuple[bytes, bytes] | None]]:
+        """Each checked chunk with its blobs (None: SQLite could not read them), in order:
+        one query for the stream, then row by row from where a damaged page stopped it."""
+        by_rowid = {r.rowid: r for r in refs}
+        seen: set[int] = set()
+        try:
+            for rowid, tb, vb in self._con.execute(
+                "SELECT rowid, t, v FROM chunks WHERE stream = ? ORDER BY seq", (stream.id,)
+            ):
+                ref = by_rowid.get(rowid)
+                if ref is not None:  # else: damaged (counted by the scan) or newer than it
+                    seen.add(rowid)
+                    yield ref, (tb, vb)
+            return
+        except sqlite3.DatabaseError:
+            pass
+        for ref in refs:
+            if ref.rowid in seen:
+                continue
+            try:
+                row = self._con.execute(
+                    "SELECT t, v FROM chunks WHERE rowid = ?", (ref.rowid,)
+                ).fetchone()
+            except sqlite3.DatabaseError:
+                row = None
+            yield ref, (row[0], row[1]) if row and len(row[0]) == len(row[1]) == 8 * ref.n else None
+
+    def _session_name(self, stream: RecordedStream) -> str:
+        return next((s.name for s in self.sessions if stream in s.streams), "?")
+
+    def _file_bytes(self) -> int:
+        total = 0
+        for suffix in ("", "-wal"):
+            with contextlib.suppress(OSError):
+                total += Path(f"{self.path}{suffix}").stat().st_size
+        return total
 
     def read_session(
         self, session: RecordedSession, progress: Progress = no_progress, done: int = 0,
@@ -496,8 +562,9 @@ class Recording:
         total = session.count if total is None else total
         out = {}
         for st in session.streams:
+            claimed = st.count
             out[st.name] = self.read(st, progress, done, total)
-            done += st.count
+            done += claimed
         return out
 
     def read_all(
@@ -507,8 +574,9 @@ class Recording:
         total, done, out = self.total_samples, 0, []
         progress(0, total)
         for session in self.sessions:
+            claimed = session.count
             out.append((session, self.read_session(session, progress, done, total)))
-            done += session.count
+            done += claimed
         return out
 
     def notes(self) -> list[str]:
@@ -523,6 +591,21 @@ class Recording:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _readable(con: sqlite3.Connection, report: ReadReport, table: str, sql: str) -> list[Any]:
+    """The rows of a small table up to where SQLite finds it damaged (then noted)."""
+    rows: list[Any] = []
+    try:
+        rows.extend(con.execute(sql))
+    except sqlite3.DatabaseError as e:
+        report.unreadable += 1
+        report.note(f"the {table} table is damaged after {len(rows)} rows: {e}")
+    return rows
+
+
+def _number(x: object) -> bool:
+    return isinstance(x, float | int) and not isinstance(x, bool)
 
 
 def add_to_store(
@@ -565,13 +648,25 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _connect_read(path: Path) -> sqlite3.Connection:
-    """Read-only where possible (opening a recording never changes it)."""
+    """Read-only where possible (opening a recording never changes it).
+
+    ``writable_schema`` lets SQLite open a file cut short (it otherwise refuses one whose
+    header counts more pages than the file has); nothing is written through it.
+    ``cell_size_check`` makes it verify each row's size on its page."""
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        _lenient(con)
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return con
     except sqlite3.OperationalError:
-        return sqlite3.connect(path)
+        con = sqlite3.connect(path)
+        _lenient(con)
+        return con
+
+
+def _lenient(con: sqlite3.Connection) -> None:
+    con.execute("PRAGMA writable_schema=ON")
+    con.execute("PRAGMA cell_size_check=ON")
 
 
 def _tables(con: sqlite3.Connection) -> set[str]:
