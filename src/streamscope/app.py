@@ -48,6 +48,7 @@ class AppOptions:
     max_samples: int = DEFAULT_MAX_TOTAL_SAMPLES  # memory budget over all streams
     layout: str | None = None  # a layout file; None = the last layout (unless plots are given)
     record: str | None = None  # record every session to a new file in this folder
+    record_self: bool = False  # recordings also hold the app's own health session
     open: list[str] = field(default_factory=list)  # recordings to show at start
     snapshot: str | None = None  # save the window to this image after snapshot_after s, exit
     snapshot_after: float = 2.0
@@ -304,6 +305,7 @@ class StreamScope:
         """--layout (or the last layout; the demo layout on a first --demo run), --open,
         --record: see ui/file_actions.py."""
         o, files = self.options, self.files
+        files.record_self = o.record_self
         if o.layout:
             files.load_layout(Path(o.layout))  # a bad file: reported, default layout used
         elif not o.plots and not files.restore_last_layout() and o.demo:

@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     files.add_argument("--record", metavar="DIR", help="record every session to a new file in DIR")
     files.add_argument(
+        "--record-self",
+        action="store_true",
+        help="recordings also hold the app's own health session (StreamScope)",
+    )
+    files.add_argument(
         "--open",
         action="append",
         default=[],
@@ -182,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     options.idle_timeout = args.idle_timeout
     options.max_samples = args.max_samples
     options.layout, options.record, options.open = args.layout, args.record, args.open
+    options.record_self = args.record_self
     options.snapshot, options.snapshot_scale = args.snapshot, args.snapshot_scale
     options.snapshot_after = 2.0 if args.after is None else args.after
     options.nats, options.nats_creds = args.nats, args.nats_creds

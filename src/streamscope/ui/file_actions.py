@@ -77,6 +77,7 @@ class FileActions(QObject):
         self.settings = Settings()
         self.recorder: rec.RecordingWriter | None = None
         self.last_notice = ""
+        self.record_self = False  # --record-self: recordings also hold the app's own session
         self._recording_since = 0.0
         self._current: ChartDock | None = None
         self._tasks: set[BackgroundTask] = set()
@@ -454,7 +455,7 @@ class FileActions(QObject):
         folder = Path(folder) if folder else recordings_dir()
         path = folder / f"recording_{timestamp()}{rec.SUFFIX}"
         try:
-            self.recorder = rec.RecordingWriter(path)
+            self.recorder = rec.RecordingWriter(path, internal=self.record_self)
         except rec.RecordingError as e:
             self.record_action.setChecked(False)
             if raise_errors:

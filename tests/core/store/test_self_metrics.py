@@ -9,6 +9,8 @@ from streamscope.core.store.store import Store
 
 
 class Sink:
+    internal = False  # like a recording without --record-self
+
     def __init__(self) -> None:
         self.seen: list[str] = []
 
@@ -59,3 +61,23 @@ def test_a_recording_started_mid_session_leaves_the_app_metrics_out(tmp_path) ->
     with Recording(path) as r:
         assert [s.product for s in r.sessions] == ["Game"]
         assert r.stream_names() == ["fps"]
+
+
+def test_the_app_metrics_are_recorded_when_asked_for(tmp_path) -> None:
+    """--record-self: a recording that asked for it holds the StreamScope session, live too."""
+    from streamscope.core.files.recording import Recording, RecordingWriter
+
+    store = Store()
+    game = store.open_session("Game")
+    store.append(game.id, "fps", np.arange(3.0), np.ones(3))
+    metrics = sm.SelfMetrics(store, start=100.0, interval=0.5)
+    metrics.publish(100.5, fps=58.0, frame_ms=4.5)
+    path = tmp_path / "r.streamscope"
+    with RecordingWriter(path, internal=True) as writer:
+        writer.attach(store)
+        metrics.publish(101.0, fps=60.0, frame_ms=5.0)
+    with Recording(path) as r:
+        assert sorted(s.product for s in r.sessions) == ["Game", sm.SESSION]
+        (own,) = [s for s in r.sessions if s.product == sm.SESSION]
+        fps = next(st for st in own.streams if st.name == sm.FPS)
+        assert fps.count == 2  # the backfilled sample and the live one

@@ -143,9 +143,12 @@ class RecordingWriter:
     keeps the session you are watching); ``close()`` writes the rest and closes the file.
     """
 
-    def __init__(self, path: str | Path, flush_interval: float = FLUSH_INTERVAL) -> None:
+    def __init__(
+        self, path: str | Path, flush_interval: float = FLUSH_INTERVAL, internal: bool = False
+    ) -> None:
         self.path = Path(path)
         self.flush_interval = flush_interval
+        self.internal = internal  # also record the app's own health session (asked for)
         self.samples_written = 0
         self.error: str | None = None
         self._store: Store | None = None
@@ -190,7 +193,7 @@ class RecordingWriter:
         """Record ``store`` from now on; with ``backfill``, first what it holds already."""
         if backfill:
             for session in list(store.sessions.values()):
-                if session.source or session.internal:  # on disk already / the app's own
+                if not self._records(session):
                     continue
                 self.session_opened(session)
                 for name, stream in session.streams.items():
@@ -203,8 +206,12 @@ class RecordingWriter:
 
     # ------------------------------------------------------------ the sink (ingest thread)
 
+    def _records(self, session: Session) -> bool:
+        """Live sessions; not those on disk already, nor the app's own unless asked for."""
+        return not session.source and (self.internal or not session.internal)
+
     def session_opened(self, session: Session) -> None:
-        if session.source or session.internal or self.error:
+        if not self._records(session) or self.error:
             return
         self._sessions.add(session.id)
         self._put(("session", session.id, session.product, session.play, session.client,

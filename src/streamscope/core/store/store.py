@@ -109,7 +109,10 @@ class StoreSink(Protocol):
     """Something that sees every live session and sample as it is stored (the recorder).
 
     Called on the ingest thread right after the store changed; must be quick and never raise.
+    The app's own health session is shown only to sinks whose ``internal`` is true.
     """
+
+    internal: bool
 
     def session_opened(self, session: Session) -> None: ...
 
@@ -144,6 +147,13 @@ class Store:
         self._plays: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._sinks: list[StoreSink] = []
+
+    def _sinks_of(self, session: Session) -> list[StoreSink]:
+        """The sinks that see ``session``: all of them, or for the app's own health session
+        those that asked for it (a recording made with --record-self)."""
+        if not session.internal:
+            return self._sinks
+        return [s for s in self._sinks if s.internal]
 
     def add_sink(self, sink: StoreSink) -> None:
         self._sinks.append(sink)
@@ -201,7 +211,7 @@ class Store:
         session = Session(sid, product, number, client, peer, internal=internal)
         self.sessions[sid] = session
         self.structure_version += 1
-        for sink in self._sinks if not internal else ():
+        for sink in self._sinks_of(session):
             sink.session_opened(session)
         return session
 
@@ -220,7 +230,7 @@ class Store:
             session.ended = time.time()
             session.resumable = resumable
             self.structure_version += 1
-            for sink in self._sinks if not session.internal else ():
+            for sink in self._sinks_of(session):
                 sink.session_ended(session)
 
     def load_session(
@@ -405,7 +415,7 @@ class Store:
         self.stored_samples += len(t) - dropped
         stream.updated = time.time()
         stream.version += 1
-        for sink in self._sinks if not session.internal else ():
+        for sink in self._sinks_of(session):
             sink.samples_added(session, stream.name, t, v)
 
     # ------------------------------------------------------------ memory budget
