@@ -217,3 +217,15 @@ def test_store_refusals_are_counted_in_the_health_item(qtbot, qloop):
         assert "4 × max_streams" in scope.window.health.memory.toolTip()
     finally:
         qloop.run_until_complete(scope.stop())
+
+
+def test_rows_scrolled_into_view_get_their_counts_at_once(shown):
+    store, sids = big_store(sessions=1, per=500)
+    browser = shown(store)
+    for name in store.sessions[sids[0]].streams:
+        store.append(sids[0], name, np.array([2.0]), ONE)
+    browser.count_interval = 60.0  # no timed refresh during the test
+    last = browser._streams[(sids[0], "k0499")]
+    assert last.text(1) == "1"
+    browser.tree.scrollToBottom()
+    assert last.text(1) == "2" and 0 < browser.rows_updated <= rows_on_screen(browser)

@@ -81,6 +81,9 @@ class StreamBrowser(QWidget):
         self.tree.itemActivated.connect(self._activated)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
+        # Rows scrolled or expanded into view get their counts at once, not at the next refresh.
+        self.tree.verticalScrollBar().valueChanged.connect(lambda _v: self._refresh_visible())
+        self.tree.itemExpanded.connect(lambda _item: self._refresh_visible())
         # Sends a command to the client feeding a session; False if that client is gone.
         self.send_command: Callable[[str, dict], bool] = lambda _sid, _msg: False
         # Errors answered to the clients of a session so far (wired by the app to the server).
@@ -98,6 +101,7 @@ class StreamBrowser(QWidget):
         self._structure = -1
         self._counted = -float("inf")  # monotonic time of the last count refresh
         self.rows_updated = 0  # rows whose text the last count refresh changed
+        self._updating = False
 
     def sync(self) -> None:
         """Add/remove rows for new/dropped sessions and streams; refresh the visible counts
@@ -105,7 +109,11 @@ class StreamBrowser(QWidget):
         changed = self._structure != self.store.structure_version
         if changed:
             self._structure = self.store.structure_version
-            self._update_structure()
+            self._updating = True  # rows expanded or scrolled meanwhile are refreshed below
+            try:
+                self._update_structure()
+            finally:
+                self._updating = False
         now = time.monotonic()
         if changed or now - self._counted >= self.count_interval:
             self._counted = now
@@ -185,8 +193,9 @@ class StreamBrowser(QWidget):
             root.setForeground(1, QBrush(WARN_COLOR))
             root.setToolTip(
                 1,
-                f"{errors:,} error{'s' if errors != 1 else ''} answered to this session's "
-                "client (rejected samples, malformed frames); its valid samples were kept",
+                f"{errors:,} error{'s' if errors != 1 else ''} in what this session's client sent\n"
+                "(rejected samples, malformed frames), answered at a limited rate;\n"
+                "its valid samples were kept",
             )
         return True
 
@@ -227,6 +236,8 @@ class StreamBrowser(QWidget):
 
     def _refresh_visible(self) -> None:
         """Counts of the stream rows in the viewport, status of its session rows."""
+        if self._updating:
+            return
         self.rows_updated = 0
         for item in self._visible_items():
             ref = item.data(0, REF_ROLE)
