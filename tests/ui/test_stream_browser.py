@@ -229,3 +229,12 @@ def test_rows_scrolled_into_view_get_their_counts_at_once(shown):
     assert last.text(1) == "1"
     browser.tree.scrollToBottom()
     assert last.text(1) == "2" and 0 < browser.rows_updated <= rows_on_screen(browser)
+
+
+def test_the_browser_bench_runs_and_counts_visible_rows_only(qapp):
+    from streamscope.bench.browser import browser_table, measure_browser
+
+    row = measure_browser(streams=3_000, sessions=3, batch=500, ticks=4)
+    assert row.streams == 3_000 and row.grow_total_s > 0 and row.idle_median_ms >= 0
+    assert 0 < row.rows_updated < 100  # a screenful of rows, not 3,000
+    assert "3,000 streams in 3 sessions" in browser_table(row)[0]

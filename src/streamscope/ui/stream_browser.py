@@ -144,12 +144,10 @@ class StreamBrowser(QWidget):
         root = QTreeWidgetItem([session.name, ""])
         root.setFlags(root.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
         root.setData(0, SESSION_ROLE, session.id)
-        if session.source:
+        group = self._recording_group(session.source) if session.source else None
+        if group is not None:
             root.setData(0, SOURCE_ROLE, session.source)
-            group = self._recording_group(session.source)
             group.addChild(root)
-            root.setHidden(bool(self._needle()))
-            group.setHidden(all(group.child(i).isHidden() for i in range(group.childCount())))
         else:
             self.tree.insertTopLevelItem(0, root)  # newest first, above recordings
         self._sessions[session.id] = root
@@ -157,6 +155,8 @@ class StreamBrowser(QWidget):
         self._names[session.id] = []
         root.setExpanded(True)
         root.setHidden(bool(self._needle()))  # shown again by its first matching stream
+        if group is not None:
+            group.setHidden(all(group.child(i).isHidden() for i in range(group.childCount())))
         return root
 
     def _remove_session(self, sid: str) -> None:
