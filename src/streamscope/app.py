@@ -185,6 +185,7 @@ class StreamScope:
         )
         self.analysis, self.files = add_features(self.window)
         self.window.browser.send_command = self.server.send_command
+        self.window.browser.errors_of = self.server.errors_of
         install_health_status(self.window, self.store, self.server)
         self.broker = self._broker() if options.nats else None
         self.metrics = SelfMetrics(self.store, time.monotonic())

@@ -10,6 +10,8 @@ against the targets (figures, not assertions).
 ``--quick`` uses smaller sizes and shorter phases and leaves out live and files (under 2 minutes
 on 2 cores; CI runs it). ``--only broker`` (never by default: it needs ``nats-server``) measures
 producers and viewers through NATS against direct, and a 10M-sample replay (``bench/broker.py``).
+``--only browser`` measures the Streams panel with 100k streams in 50 sessions: adding them, and
+its per-tick cost idle and with every count changing (``bench/browser.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from typing import Any
 
 import orjson
 
-SECTIONS = ("render", "ingest", "latency", "memory", "live", "files", "broker")
-OPT_IN = ("broker",)  # run only when asked for with --only
+SECTIONS = ("render", "ingest", "latency", "memory", "live", "files", "broker", "browser")
+OPT_IN = ("broker", "browser")  # run only when asked for with --only
 # --quick leaves out live (bench/live_load.py, ~3 minutes even short) and files (a minute):
 # --quick --only live (or files) runs it
 DEFAULT_SECTIONS = SECTIONS[:4]
@@ -136,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
 
         lines += [*broker_table(broker), ""]  # type: ignore[arg-type]
         checks += broker_targets(broker)  # type: ignore[arg-type]
+    if browser := results.get("browser"):
+        from streamscope.bench.browser import browser_table, browser_targets
+
+        lines += [*browser_table(browser), ""]  # type: ignore[arg-type]
+        checks += browser_targets(browser)  # type: ignore[arg-type]
     lines += ["== Targets (printed, not asserted) ==", *(c.line() for c in checks)]
     total = time.monotonic() - started
     lines.append(f"\nbench: {total:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
@@ -169,6 +176,10 @@ def _run(section: str, plan: Plan, quick: bool = False) -> object:
         from streamscope.bench.files import measure_files
 
         return measure_files(plan.files_samples, log=log)
+    if section == "browser":
+        from streamscope.bench.browser import measure_browser
+
+        return measure_browser(20_000 if quick else 100_000, log=log)
     if section == "memory":
         from streamscope.bench.memory import measure_memory
 

@@ -59,7 +59,7 @@ class HealthStatus:
         problems = []
         if st.budget_dropped:
             problems.append(f"{fmt_si(st.budget_dropped)} dropped")
-        refused = sum(sv.rejected.values())
+        refused = sum(sv.rejected.values()) + sum(st.refused.values())
         if refused:
             problems.append(f"{refused} refused")
         if sv.closed_for_limits:
@@ -74,6 +74,8 @@ class HealthStatus:
             f"Error replies sent: {sv.error_replies:,}; clients closed for a volume or idle "
             f"limit: {sv.closed_for_limits}; connections refused: "
             + (", ".join(f"{n} × HTTP {code}" for code, n in sorted(sv.rejected.items())) or "0")
+            + "; sessions, streams or runs refused by a store limit: "
+            + (", ".join(f"{n:,} × {limit}" for limit, n in sorted(st.refused.items())) or "0")
             + "".join(  # the latest of each kind says who and how to let it in
                 f"\nLast HTTP {code}: {text}" for code, text in sorted(sv.last_refusal.items())
             )

@@ -28,6 +28,8 @@ from streamscope.ui.stream_browser import StreamBrowser
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # Qt platforms with a made-up screen size
 RECORDING_CURVES_PER_CHART = 4
+EVICTION_NOTICE_MS = 10_000  # how long the status bar says an ended session was removed
+EVICTIONS_IN_TOOLTIP = 5  # the newest notices listed in the status bar's tooltip
 
 
 class MainWindow(QMainWindow):
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._last_status = (time.monotonic(), store.total_samples)
         self._status_due = 0.0
+        self._evicted_shown = store.evicted
         # Set by app.build_window, for callers that hold only the window (tests, tools);
         # the window itself never uses them.
         self.analysis: QObject | None = None  # tiles, anomalies, alerts, XY, overlays
@@ -269,6 +272,7 @@ class MainWindow(QMainWindow):
             self._status_due = now + 0.25
             self.browser.sync()
             self._update_status(now)
+            self._announce_evictions()
 
     def _update_status(self, now: float) -> None:
         then, samples = self._last_status
@@ -280,6 +284,22 @@ class MainWindow(QMainWindow):
         self.status_address.setText(f"Listening on {address}" if address else "Not listening")
         self.status_clients.setText(f"{clients} client{'s' if clients != 1 else ''}")
         self.status_fps.setText(f"{self.clock.fps():.0f} fps drawn")
+
+    def _announce_evictions(self) -> None:
+        """Say in the status bar when the store removed ended sessions to make room (pull-based:
+        ``store.evicted`` counts them), the newest few in its tooltip: nothing goes silently."""
+        evicted = self.store.evicted
+        if evicted == self._evicted_shown or not self.store.evictions:
+            return
+        fresh, self._evicted_shown = evicted - self._evicted_shown, evicted
+        notices = list(self.store.evictions)
+        more = f" (and {fresh - 1} more)" if fresh > 1 else ""
+        self.show_status(notices[-1].text() + more, EVICTION_NOTICE_MS)
+        recent = notices[-EVICTIONS_IN_TOOLTIP:]
+        self.statusBar().setToolTip(
+            f"Ended sessions removed to make room ({evicted:,} in all), newest last:\n"
+            + "\n".join(n.text() for n in recent)
+        )
 
     def show_help(self) -> HelpDialog:
         """The one Getting started dialog (F1 again brings it to the front)."""
