@@ -312,3 +312,20 @@ def test_accept_failures_are_logged_once_per_interval(caplog):
     logged = [r for r in caplog.records if "accept" in r.getMessage()]
     assert failures == 50 and served and len(logged) == 1
     assert "Too many open files" in logged[0].getMessage() and not logged[0].exc_info
+
+
+def test_error_counts_of_evicted_sessions_are_forgotten():
+    async def body(server):
+        async with StreamClient(server.url, name="A") as a:
+            await a.send_sample("fps", "oops", t=1)  # type: ignore[arg-type]
+            await a.receive("error")
+            (sid,) = list(server.errors_by_session)
+            counted = server.errors_of(sid)
+        async with StreamClient(server.url, name="B") as b:  # A has ended: evicted for B
+            await b.send_sample("fps", 1.0, t=1)
+            await until(lambda: sid not in server.store.sessions)
+            await until(lambda: sid not in server.errors_by_session)
+        return counted, server.errors_of(sid)
+
+    counted, after = serve(body, idle_timeout=0.4, store=StoreSettings(max_sessions=1))
+    assert counted == 1 and after == 0

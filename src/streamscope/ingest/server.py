@@ -408,7 +408,15 @@ class IngestServer:
             if 0 < limit < now - conn.last_seen and conn.ws is not None:
                 conn.last_seen = float("inf")  # closed once
                 self._spawn(self._close_quietly(conn, f"idle: no message for {limit:g} s"))
+        self._forget_gone_sessions()
         self._schedule_sweep(loop)
+
+    def _forget_gone_sessions(self) -> None:
+        """Error counts of sessions the store no longer holds (evicted, closed) go too, so the
+        table stays bounded and a session re-created under an old id starts at 0."""
+        gone = [sid for sid in self.errors_by_session if sid not in self.store.sessions]
+        for sid in gone:
+            del self.errors_by_session[sid]
 
     async def _close_quietly(self, conn: Connection, reason: str) -> None:
         with contextlib.suppress(ConnectionClosed):
