@@ -42,7 +42,7 @@ class ConsumerLost(Exception):
 class JsFrame:
     """One stream message's fields the viewer needs, read from its reply subject."""
 
-    __slots__ = ("msg", "seq", "stored_at", "pending")
+    __slots__ = ("msg", "pending", "seq", "stored_at")
 
     def __init__(self, msg: Msg, seq: int, stored_at: float, pending: int) -> None:
         self.msg, self.seq, self.stored_at, self.pending = msg, seq, stored_at, pending

@@ -5,8 +5,8 @@ hello/bye, sessions and play numbers, every protocol v1 form).
 With JetStream the frames come from a pull consumer on the ``STREAMSCOPE`` stream, read in
 batches (``nats_pull.py``): first what the stream holds (``replay``: all, none, or the last N
 seconds), then live. The stream sequence of the last frame handled is kept, so after the broker
-was lost the consumer is made again from the next one: nothing is lost or handled twice. Without JetStream it subscribes to
-the live subject only, and says so.
+was lost the consumer is made again from the next one: nothing is lost or handled twice.
+Without JetStream it subscribes to the live subject only, and says so.
 
 Malformed frames get the same accounting as on a WebSocket (the error the server would have
 replied), counted per source; there is no reply channel on a subject.
