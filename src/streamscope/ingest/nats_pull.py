@@ -104,6 +104,8 @@ class PullConsumer:
         msgs = [first]
         while not queue.empty():
             msgs.append(queue.get_nowait())
+        for _ in msgs:  # a drain of the connection waits for these
+            queue.task_done()
         frames: list[JsFrame] = []
         for msg in msgs:
             self._sub._pending_size -= len(msg.data)

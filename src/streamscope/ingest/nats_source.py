@@ -232,6 +232,7 @@ class NatsSource:
         queue = sub._pending_queue
         while True:
             msg = await queue.get()
+            queue.task_done()
             sub._pending_size -= len(msg.data)
             await self.share.turn()
             try:
