@@ -158,6 +158,39 @@ def test_broker_restarted_mid_stream_loses_nothing(nats_broker: NatsBroker):
     run(body)
 
 
+def test_a_consumer_lost_on_the_broker_is_made_again_from_the_last_frame(
+    nats_broker: NatsBroker,
+):
+    """The viewer reads the stream through a pull consumer in batches (a replay of 2,000
+    frames in a few requests, not one callback each); when the broker drops that consumer
+    (deleted, or expired while the viewer was away) it is made again after the last frame
+    handled: every sample once, in order."""
+
+    async def body() -> None:
+        async with NatsStreamClient(nats_broker.url, source="held", name="Held") as p:
+            for i in range(2000):
+                await p.send_binary("x", *sent_binary(10, start=i * 0.01))
+            assert await p.flush(20)
+            async with Viewer(nats_broker.url) as viewer:
+                await until(lambda: viewer.count("x") == 20_000, timeout=20)
+                consumer = viewer.source._consumer
+                assert consumer is not None and consumer.requests <= 10
+                assert not viewer.source.progress.active
+                assert viewer.link.js is not None
+                await viewer.link.js.delete_consumer("STREAMSCOPE", consumer.name)
+                for i in range(2000, 2100):
+                    await p.send_binary("x", *sent_binary(10, start=i * 0.01))
+                assert await p.flush(20)
+                await until(lambda: viewer.count("x") == 21_000, timeout=30)
+                assert viewer.source._consumer is not consumer  # made again
+                h = await viewer.history("x")
+                chunks = [sent_binary(10, start=i * 0.01) for i in range(2100)]
+                assert h["t"] == np.concatenate([c[0] for c in chunks]).tolist()
+                assert viewer.source.duplicates == 0 and viewer.source.errors == 0
+
+    run(body)
+
+
 def test_commands_reach_the_producers(nats_broker: NatsBroker):
     """The app's commands (the stream browser's pause/resume) reach a relay client and a
     direct publisher."""
