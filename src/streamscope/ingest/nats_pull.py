@@ -1,13 +1,13 @@
 """Reading the ``STREAMSCOPE`` stream in batches: an ephemeral pull consumer asked for frames
 ahead of need, its messages taken from the subscription's queue many at a time.
 
-Why not nats-py's ordered push consumer: its flow control is answered by a task that looks
-every 0.25 s, so the broker stops sending for up to a quarter second after each window (a
-10M-sample replay took 22 s, most of it waiting), and every frame costs a callback. Here the
-viewer asks for ``BATCH`` frames, and again whenever less than a batch is on its way (so two
-requests overlap and the pipe never runs dry); whatever has arrived is handed over as one list
-(``next_batch``), which the caller works through in time slices. What is asked for bounds what
-can wait in the client, so nothing is dropped as a slow consumer.
+Why not nats-py's ordered push consumer: every frame cost an asyncio callback in the
+subscription's own task, and its flow control is answered by a task that looks every 0.25 s,
+so the broker may wait up to a quarter second after each window. Here the viewer asks for
+``BATCH`` frames, and again whenever less than a batch is on its way (so two requests overlap
+and the pipe does not run dry); whatever has arrived is handed over as one list
+(``next_batch``), which the caller works through in the shared time slices. What is asked for
+bounds what can wait in the client, so nothing is dropped as a slow consumer.
 
 A frame whose consumer sequence skips (lost between broker and client) or a consumer the broker
 no longer has (restart, inactivity) raises ``ConsumerLost``: the owner makes a new consumer from
