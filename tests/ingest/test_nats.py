@@ -311,6 +311,45 @@ def test_credentials_work_and_are_never_logged(tmp_path, caplog):
     assert caplog.records and not any(secret in r.getMessage() for r in caplog.records)
 
 
+def test_a_credentials_file_is_accepted_and_its_seed_never_logged(tmp_path, caplog):
+    """``--nats-creds FILE`` (a JWT and an NKey seed) against a broker in operator mode; a
+    file from another operator is refused and the viewer says the broker is unreachable."""
+    pytest.importorskip("nkeys")
+    from support.nats_creds import make_creds
+
+    config, creds, seed = make_creds(tmp_path)
+    (tmp_path / "other").mkdir()
+    _, foreign, _ = make_creds(tmp_path / "other")
+    broker = NatsBroker(tmp_path / "js", False, "-c", str(config)).start()
+    caplog.set_level(logging.DEBUG)
+
+    async def body() -> None:
+        server = IngestServer(Store(), "127.0.0.1", 0)
+        link = BrokerLink(BrokerOptions(broker.url, creds=str(creds)))
+        source = NatsSource(link, server, Replay("none"))
+        link.start()
+        try:
+            assert await link.wait_connected(10) and link.jetstream is False
+            async with NatsStreamClient(broker.url, source="p", creds=str(creds)) as p:
+                await p.send_sample("x", 1.0, t=1.0)
+                await until(lambda: server.store.total_samples == 1)
+        finally:
+            await source.close()
+            await link.close()
+        refused = BrokerLink(BrokerOptions(broker.url, creds=str(foreign)))
+        refused.start()
+        try:
+            await until(lambda: refused.state == "unreachable")
+        finally:
+            await refused.close()
+
+    try:
+        run(body)
+    finally:
+        broker.stop()
+    assert caplog.records and not any(seed in r.getMessage() for r in caplog.records)
+
+
 async def _start_tool(*args: str) -> tuple[asyncio.subprocess.Process, str]:
     """``python -m streamscope <args>`` from this checkout, and its first line of output."""
     proc = await asyncio.create_subprocess_exec(
