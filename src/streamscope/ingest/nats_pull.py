@@ -9,6 +9,10 @@ and the pipe does not run dry); whatever has arrived is handed over as one list
 (``next_batch``), which the caller works through in the shared time slices. What is asked for
 bounds what can wait in the client, so nothing is dropped as a slow consumer.
 
+The subscription's queue is read directly (``_pending_queue``, as nats-py's own ``fetch``
+does) and the consumer made through ``js._jsm``: private parts of nats-py, checked with 2.16;
+the broker tests exercise every path here.
+
 A frame whose consumer sequence skips (lost between broker and client) or a consumer the broker
 no longer has (restart, inactivity) raises ``ConsumerLost``: the owner makes a new consumer from
 the stream sequence after the last frame it handled, as after a reconnect.
