@@ -158,6 +158,39 @@ def test_broker_restarted_mid_stream_loses_nothing(nats_broker: NatsBroker):
     run(body)
 
 
+def test_a_consumer_lost_on_the_broker_is_made_again_from_the_last_frame(
+    nats_broker: NatsBroker,
+):
+    """The viewer reads the stream through a pull consumer in batches (a replay of 2,000
+    frames in a few requests, not one callback each); when the broker drops that consumer
+    (deleted, or expired while the viewer was away) it is made again after the last frame
+    handled: every sample once, in order."""
+
+    async def body() -> None:
+        async with NatsStreamClient(nats_broker.url, source="held", name="Held") as p:
+            for i in range(2000):
+                await p.send_binary("x", *sent_binary(10, start=i * 0.01))
+            assert await p.flush(20)
+            async with Viewer(nats_broker.url) as viewer:
+                await until(lambda: viewer.count("x") == 20_000, timeout=20)
+                consumer = viewer.source._consumer
+                assert consumer is not None and consumer.requests <= 10
+                assert not viewer.source.progress.active
+                assert viewer.link.js is not None
+                await viewer.link.js.delete_consumer("STREAMSCOPE", consumer.name)
+                for i in range(2000, 2100):
+                    await p.send_binary("x", *sent_binary(10, start=i * 0.01))
+                assert await p.flush(20)
+                await until(lambda: viewer.count("x") == 21_000, timeout=30)
+                assert viewer.source._consumer is not consumer  # made again
+                h = await viewer.history("x")
+                chunks = [sent_binary(10, start=i * 0.01) for i in range(2100)]
+                assert h["t"] == np.concatenate([c[0] for c in chunks]).tolist()
+                assert viewer.source.duplicates == 0 and viewer.source.errors == 0
+
+    run(body)
+
+
 def test_commands_reach_the_producers(nats_broker: NatsBroker):
     """The app's commands (the stream browser's pause/resume) reach a relay client and a
     direct publisher."""
@@ -276,6 +309,45 @@ def test_credentials_work_and_are_never_logged(tmp_path, caplog):
     finally:
         broker.stop()
     assert caplog.records and not any(secret in r.getMessage() for r in caplog.records)
+
+
+def test_a_credentials_file_is_accepted_and_its_seed_never_logged(tmp_path, caplog):
+    """``--nats-creds FILE`` (a JWT and an NKey seed) against a broker in operator mode; a
+    file from another operator is refused and the viewer says the broker is unreachable."""
+    pytest.importorskip("nkeys")
+    from support.nats_creds import make_creds
+
+    config, creds, seed = make_creds(tmp_path)
+    (tmp_path / "other").mkdir()
+    _, foreign, _ = make_creds(tmp_path / "other")
+    broker = NatsBroker(tmp_path / "js", False, "-c", str(config)).start()
+    caplog.set_level(logging.DEBUG)
+
+    async def body() -> None:
+        server = IngestServer(Store(), "127.0.0.1", 0)
+        link = BrokerLink(BrokerOptions(broker.url, creds=str(creds)))
+        source = NatsSource(link, server, Replay("none"))
+        link.start()
+        try:
+            assert await link.wait_connected(10) and link.jetstream is False
+            async with NatsStreamClient(broker.url, source="p", creds=str(creds)) as p:
+                await p.send_sample("x", 1.0, t=1.0)
+                await until(lambda: server.store.total_samples == 1)
+        finally:
+            await source.close()
+            await link.close()
+        refused = BrokerLink(BrokerOptions(broker.url, creds=str(foreign)))
+        refused.start()
+        try:
+            await until(lambda: refused.state == "unreachable")
+        finally:
+            await refused.close()
+
+    try:
+        run(body)
+    finally:
+        broker.stop()
+    assert caplog.records and not any(seed in r.getMessage() for r in caplog.records)
 
 
 async def _start_tool(*args: str) -> tuple[asyncio.subprocess.Process, str]:

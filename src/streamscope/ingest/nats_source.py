@@ -2,11 +2,11 @@
 handled exactly like one WebSocket connection (the server's own ``handle_frame``: decode,
 hello/bye, sessions and play numbers, every protocol v1 form).
 
-With JetStream the frames come from an ordered consumer on the ``STREAMSCOPE`` stream: first
-what the stream holds (``replay``: all, none, or the last N seconds), then live. The stream
-sequence of the last frame handled is kept, so after the broker was lost the consumer is made
-again from the next one: nothing is lost or handled twice. Without JetStream it subscribes to
-the live subject only, and says so.
+With JetStream the frames come from a pull consumer on the ``STREAMSCOPE`` stream, read in
+batches (``nats_pull.py``): first what the stream holds (``replay``: all, none, or the last N
+seconds), then live. The stream sequence of the last frame handled is kept, so after the broker
+was lost the consumer is made again from the next one: nothing is lost or handled twice.
+Without JetStream it subscribes to the live subject only, and says so.
 
 Malformed frames get the same accounting as on a WebSocket (the error the server would have
 replied), counted per source; there is no reply channel on a subject.
@@ -29,6 +29,7 @@ from nats.js import api as js_api
 from streamscope.core import protocol
 from streamscope.ingest.fair_share import FairShare
 from streamscope.ingest.nats_link import BrokerLink, background
+from streamscope.ingest.nats_pull import JsFrame, PullConsumer
 from streamscope.ingest.nats_subjects import (
     ARRIVAL_HEADER,
     CLOSED_EVENT,
@@ -101,6 +102,8 @@ class NatsSource:
         self.frames = 0
         self.duplicates = 0  # frames delivered again after a consumer was remade (skipped)
         self._sub: Subscription | None = None
+        self._consumer: PullConsumer | None = None
+        self._reader: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._replay_until = 0  # the stream's last sequence when the replay began
         self.link.on_connect.append(self._subscribe)
@@ -125,19 +128,33 @@ class NatsSource:
     async def _subscribe(self, reconnect: bool) -> None:
         link = self.link
         assert link.nc is not None
-        if self._sub is not None:  # a consumer from before the broker went away
-            with contextlib.suppress(Exception):
-                await self._sub.unsubscribe()
-            self._sub = None
+        await self._stop_reading()
         if not link.jetstream:
-            self._sub = await link.nc.subscribe(
-                IN_PREFIX + ">", cb=self._on_live, pending_bytes_limit=512 * 1024 * 1024
+            sub = await link.nc.subscribe(
+                IN_PREFIX + ">", pending_msgs_limit=1 << 20, pending_bytes_limit=512 * 1024 * 1024
             )
+            self._sub = sub
+            self._reader = asyncio.ensure_future(self._read_live(sub))
             log.info("NATS: subscribed live only (no JetStream on the broker: no replay)")
             return
         assert link.js is not None
         info = await link.js.stream_info(STREAM)
-        config = js_api.ConsumerConfig()
+        if not reconnect and not self.last_seq and self.replay.mode != "none":
+            held = info.state.messages
+            self._replay_until = info.state.last_seq
+            self.progress = ReplayProgress(active=held > 0, total=held)
+        await self._make_consumer()
+        what = "resuming after" if self.last_seq else "replay: " + self.replay.mode + ", stream at"
+        log.info(
+            "NATS: consuming %s (%s sequence %d)",
+            STREAM,
+            what,
+            self.last_seq or info.state.last_seq,
+        )
+        self._reader = asyncio.ensure_future(self._read_stream())
+
+    def _consumer_config(self) -> js_api.ConsumerConfig:
+        config = js_api.ConsumerConfig(filter_subject=IN_PREFIX + ">")
         if self.last_seq:  # resume after the last frame handled
             config.deliver_policy = js_api.DeliverPolicy.BY_START_SEQUENCE
             config.opt_start_seq = self.last_seq + 1
@@ -147,30 +164,57 @@ class NatsSource:
             since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self.replay.seconds)
             config.deliver_policy = js_api.DeliverPolicy.BY_START_TIME
             config.opt_start_time = since
-        if not reconnect and not self.last_seq and self.replay.mode != "none":
-            held = info.state.messages
-            self._replay_until = info.state.last_seq
-            self.progress = ReplayProgress(active=held > 0, total=held)
-        self._sub = await link.js.subscribe(
-            IN_PREFIX + ">",
-            stream=STREAM,
-            cb=self._on_stream,
-            ordered_consumer=True,
-            config=config,
-            idle_heartbeat=2.0,
-            pending_bytes_limit=512 * 1024 * 1024,
-        )
-        what = "resuming after" if self.last_seq else "replay: " + self.replay.mode + ", stream at"
-        log.info(
-            "NATS: consuming %s (%s sequence %d)",
-            STREAM,
-            what,
-            self.last_seq or info.state.last_seq,
-        )
+        return config
 
-    async def _on_stream(self, msg: Msg) -> None:
-        meta = msg.metadata
-        seq = meta.sequence.stream
+    async def _make_consumer(self) -> None:
+        link = self.link
+        assert link.nc is not None and link.js is not None
+        consumer = PullConsumer(link.nc, link.js, STREAM)
+        await consumer.start(self._consumer_config())
+        self._consumer = consumer
+        self._sub = consumer._sub
+
+    async def _stop_reading(self) -> None:
+        """The reader and consumer from before (the broker went away, or closing)."""
+        reader, self._reader = self._reader, None
+        if reader is not None and reader is not asyncio.current_task():
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await consumer.close()
+        elif self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+        self._sub = None
+
+    async def _read_stream(self) -> None:
+        """Frames from the stream, a batch at a time; a lost consumer is made again from the
+        sequence after the last frame handled."""
+        while True:
+            consumer = self._consumer
+            try:
+                if consumer is None:
+                    await self._make_consumer()
+                    continue
+                for frame in await consumer.next_batch():
+                    await self.share.turn()  # the GUI's frames come first (fair_share.py)
+                    try:
+                        self._on_stream(frame)
+                    finally:
+                        self.share.done()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # ConsumerLost, or the broker away while remaking it
+                log.info("NATS: reading the stream again after sequence %d: %s", self.last_seq, e)
+                self._consumer = None
+                if consumer is not None:
+                    await consumer.close()
+                await asyncio.sleep(0.5)
+
+    def _on_stream(self, frame: JsFrame) -> None:
+        seq = frame.seq
         if seq <= self.last_seq:
             self.duplicates += 1
             return
@@ -178,22 +222,29 @@ class NatsSource:
         p = self.progress
         if p.active:
             p.done += 1
-            if seq >= self._replay_until or not meta.num_pending:
+            if seq >= self._replay_until or not frame.pending:
                 p.active = False
                 log.info("NATS: replay done (%d frames), live now", p.done)
-        await self._handle(msg, meta.timestamp.timestamp())
+        self._handle(frame.msg, frame.stored_at)
 
-    async def _on_live(self, msg: Msg) -> None:
-        await self._handle(msg, time.time())
+    async def _read_live(self, sub: Subscription) -> None:
+        """Core NATS (no JetStream): whatever has arrived, one frame after another."""
+        queue = sub._pending_queue
+        while True:
+            msg = await queue.get()
+            queue.task_done()
+            sub._pending_size -= len(msg.data)
+            await self.share.turn()
+            try:
+                self._handle(msg, time.time())
+            finally:
+                self.share.done()
 
-    async def _handle(self, msg: Msg, stored_at: float) -> None:
-        await self.share.turn()  # the GUI's frames come first (fair_share.py)
+    def _handle(self, msg: Msg, stored_at: float) -> None:
         try:
             self.handle(msg.subject, msg.data, msg.headers, stored_at)
         except Exception:  # a bug of ours must not stop the subscription
             log.exception("internal error on a frame from %s", msg.subject)
-        finally:
-            self.share.done()
 
     def handle(
         self, subject: str, data: bytes, headers: dict[str, str] | None, stored_at: float
@@ -243,10 +294,7 @@ class NatsSource:
         return False
 
     async def close(self) -> None:
-        if self._sub is not None:
-            with contextlib.suppress(Exception):
-                await self._sub.unsubscribe()
-            self._sub = None
+        await self._stop_reading()
 
 
 async def _quietly(aw: Any) -> None:
