@@ -68,3 +68,20 @@ def test_readout_clears_when_the_mouse_leaves(window, qtbot):
     QTest.mouseMove(window.browser.tree.viewport(), QPoint(5, 5))
     qtbot.waitUntil(lambda: chart.readout.text() == "", timeout=2000)
     assert not chart.cursor.isVisible()
+
+
+def test_a_new_chart_shares_the_tallest_chart_and_squeezes_no_other_dock(window, qtbot):
+    window.resize(1400, 860)
+    assert window.file_actions.load_layout(resource_path(DEMO_LAYOUT))
+    qtbot.wait(50)
+    heights = {d: d.height() for d in window.findChildren(QDockWidget) if d.isVisible()}
+    tallest = max(window.charts, key=lambda c: c.height())
+    new = window.new_chart(["score"])
+    qtbot.waitUntil(lambda: new.isVisible() and abs(new.height() - tallest.height()) <= 4)
+    assert abs(new.height() + tallest.height() - heights[tallest]) <= 12  # it shared that one
+    moved = {
+        d.windowTitle(): (h, d.height())
+        for d, h in heights.items()
+        if d is not tallest and abs(d.height() - h) > 4
+    }
+    assert not moved, f"docks squeezed by a new chart: {moved}"

@@ -3,7 +3,7 @@ zone shown along its bottom edge while a stream is dragged, makes a chart."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from streamscope.ui.dnd import AcceptsStreams
@@ -76,6 +76,11 @@ class ChartArea(AcceptsStreams, QMainWindow):
         self.setCentralWidget(self.hint)
         self.drop_zone = DropZone(self)
         self.drop_zone.streamsDropped.connect(self.streamsDropped)
+        self.restores = 0  # layouts applied so far: a pending resize of older docks is void
+
+    def restoreState(self, state: QByteArray, version: int = 0) -> bool:
+        self.restores += 1
+        return super().restoreState(state, version)
 
     def show_drop_zone(self, on: bool) -> None:
         """Show (while a stream is dragged) or hide the drop zone along the bottom edge."""

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
@@ -159,13 +159,33 @@ class MainWindow(QMainWindow):
         for name in streams:
             dock.add_stream(name)
         if self.charts:
-            self.area.splitDockWidget(self.charts[-1], dock, Qt.Orientation.Vertical)
+            self._split_tallest(dock)
         else:
             self.area.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
         self.charts.append(dock)
         self.area.hint.setVisible(False)
         self.chartAdded.emit(dock)
         return dock
+
+    def _split_tallest(self, dock: ChartDock) -> None:
+        """Put ``dock`` under the tallest chart, sharing that chart's height: the other docks
+        keep theirs (Qt would give the new dock its size hint, squeezing a neighbour)."""
+        shown = [c for c in self.charts if c.isVisible()] or self.charts
+        target = max(shown, key=lambda c: c.height())
+        others = [d for d in self.area.findChildren(QDockWidget) if d.isVisible()]
+        heights = {d: d.height() for d in others}
+        heights[target] = target.height() // 2
+        heights[dock] = target.height() - heights[target]
+        self.area.splitDockWidget(target, dock, Qt.Orientation.Vertical)
+        restores = self.area.restores
+
+        def restore() -> None:  # once the split is laid out (before that it is undone)
+            if restores != self.area.restores:
+                return  # a layout was applied meanwhile: its sizes win
+            docks = [d for d in heights if d.isVisible()]
+            self.area.resizeDocks(docks, [heights[d] for d in docks], Qt.Orientation.Vertical)
+
+        QTimer.singleShot(0, restore)
 
     def reserve_chart_ids(self, ids: Iterable[str]) -> None:
         """Charts made from now on get numbers after those in ``ids`` (``chart-N``), so a
