@@ -76,3 +76,27 @@ def test_a_cancelled_recording_export_leaves_no_file(qtbot, tmp_path):
     qtbot.waitUntil(lambda: task.done, timeout=20_000)
     assert "cancelled" in window.file_actions.last_notice
     assert not list(tmp_path.glob("*mcap*"))
+
+
+def test_export_recording_as_csv_takes_an_mcap_file_and_names_what_it_could_not_read(
+    qtbot, tmp_path
+):
+    path = tmp_path / "robot.mcap"
+    with open(path, "wb") as f:
+        w = Writer(f)
+        w.start()
+        ch = w.register_channel("/imu", "json", w.register_schema("Imu", "jsonschema", b"{}"))
+        for k in range(100):
+            w.add_message(ch, 10**18 + k * 10**7, orjson.dumps({"ax": k * 0.25}), 0)
+        pb = w.register_channel("/cam", "protobuf", w.register_schema("C", "protobuf", b"x"))
+        w.add_message(pb, 10**18, b"\x08\x01", 0)
+        w.finish()
+    window = _window(qtbot)
+    files = window.file_actions
+    out = tmp_path / "robot.csv"
+    task = files.export_recording(path, out)
+    assert task is not None
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    rows = out.read_text().splitlines()
+    assert len(rows) >= 101 and rows[-1].endswith(",24.75")
+    assert "/cam: not decoded: protobuf" in files.last_notice

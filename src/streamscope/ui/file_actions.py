@@ -37,6 +37,7 @@ from streamscope.core.files.layout import (
     load_layout_file,
     save_layout_file,
 )
+from streamscope.core.files.sources import open_recording_file
 from streamscope.core.files.userdirs import (
     Settings,
     exports_dir,
@@ -561,9 +562,7 @@ class FileActions(QObject):
         return self._run(f"Opening {path.name}…", read, done)
 
     def _ask_export_recording(self) -> None:
-        src = self._ask_open(
-            "Recording to convert", RECORDING_FILTER, "recording_dir", recordings_dir()
-        )
+        src = self._ask_open("Recording to convert", OPEN_FILTER, "recording_dir", recordings_dir())
         if not src:
             return
         out, _ = self._ask_save(
@@ -573,25 +572,29 @@ class FileActions(QObject):
             self.export_recording(src, out.with_suffix(".csv"))
 
     def export_recording(self, src: Path, out: Path) -> BackgroundTask | None:
+        """Convert a recording or an MCAP file to CSV in the background; what a damaged file
+        cost (or an MCAP file's unread channels) is shown, never a plain "Saved"."""
         try:
-            rec.Recording(src).close()
+            open_recording_file(src).close()
         except rec.RecordingError as e:
             self.notify("Export recording", str(e))
             return None
 
         def convert(progress):
-            with rec.Recording(src) as r:
-                return export_recording_csv(r, out, progress), r.report
+            with open_recording_file(src) as r:
+                rows = export_recording_csv(r, out, progress)
+                if isinstance(r, rec.Recording):
+                    return rows, None if r.report.ok else r.report.message()
+                return rows, "\n".join(r.notes()) or None
 
         def done(result) -> None:
-            rows, report = result
-            if report.ok:
+            rows, problems = result
+            if problems is None:
                 self._say(f"Saved {out.name}: {rows:,} rows  —  {out.parent}")
             else:
                 self.notify(
                     "Export recording",
-                    f"{src.name} is damaged: {out.name} holds "
-                    f"what is intact ({rows:,} rows);\n{report.message()}",
+                    f"{out.name} holds what {src.name} could give ({rows:,} rows):\n{problems}",
                 )
 
         return self._run(f"Converting {src.name}…", convert, done)
