@@ -57,6 +57,9 @@ class AppOptions:
     # A NATS broker to subscribe to as well (README: Team setup); None = WebSocket only.
     nats: str | None = None
     nats_creds: str | None = None
+    nats_ca: str | None = None  # TLS: the CA that signed the broker's certificate (PEM)
+    nats_cert: str | None = None  # TLS: client certificate and key, if the broker asks
+    nats_key: str | None = None
     nats_max_age: float = 24 * 3600.0
     nats_max_bytes: int = 1 << 30
     nats_replay: str = "all"  # all | none | seconds
@@ -209,7 +212,15 @@ class StreamScope:
         try:
             replay = Replay.parse(o.nats_replay)
             link = BrokerLink(
-                BrokerOptions(o.nats or "", o.nats_creds, o.nats_max_age, o.nats_max_bytes)
+                BrokerOptions(
+                    o.nats or "",
+                    o.nats_creds,
+                    o.nats_max_age,
+                    o.nats_max_bytes,
+                    ca=o.nats_ca,
+                    cert=o.nats_cert,
+                    key=o.nats_key,
+                )
             )
         except (ValueError, BrokerError) as e:
             raise StartupError(str(e)) from None

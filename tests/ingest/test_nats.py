@@ -1,5 +1,5 @@
 """Producers and viewers meeting through a real ``nats-server`` (JetStream): the relay, a direct
-publisher, live and late viewers, a broker restart, commands, bad frames, credentials."""
+publisher, live and late viewers, a broker restart, commands, bad frames, credentials, TLS."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from streamscope.core.store.store import Store
 from streamscope.ingest.client import StreamClient
 from streamscope.ingest.guard import ServerConfigError, ServerSettings
 from streamscope.ingest.nats_client import NatsStreamClient
-from streamscope.ingest.nats_link import BrokerLink, BrokerOptions
+from streamscope.ingest.nats_link import BrokerError, BrokerLink, BrokerOptions
 from streamscope.ingest.nats_source import NatsSource, Replay
 from streamscope.ingest.nats_subjects import sanitise_source
+from streamscope.ingest.nats_tls import CLIENT_REFUSED, UNTRUSTED
 from streamscope.ingest.relay import RelayServer
 from streamscope.ingest.server import IngestServer
 from support.nats import NatsBroker
@@ -35,9 +36,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 class Viewer:
     """What the app runs for the broker: a listening ingest server and a NatsSource on it."""
 
-    def __init__(self, url: str, replay: str = "all") -> None:
+    def __init__(self, url: str, replay: str = "all", **tls: str) -> None:
         self.server = IngestServer(Store(), "127.0.0.1", 0)
-        self.link = BrokerLink(BrokerOptions(url))
+        self.link = BrokerLink(BrokerOptions(url, **tls))
         self.source = NatsSource(self.link, self.server, Replay.parse(replay))
 
     async def __aenter__(self) -> Viewer:
@@ -320,7 +321,7 @@ def test_a_credentials_file_is_accepted_and_its_seed_never_logged(tmp_path, capl
     config, creds, seed = make_creds(tmp_path)
     (tmp_path / "other").mkdir()
     _, foreign, _ = make_creds(tmp_path / "other")
-    broker = NatsBroker(tmp_path / "js", False, "-c", str(config)).start()
+    broker = NatsBroker(tmp_path / "js", False, config=config).start()
     caplog.set_level(logging.DEBUG)
 
     async def body() -> None:
@@ -348,6 +349,84 @@ def test_a_credentials_file_is_accepted_and_its_seed_never_logged(tmp_path, capl
     finally:
         broker.stop()
     assert caplog.records and not any(seed in r.getMessage() for r in caplog.records)
+
+
+def test_tls_with_a_private_ca_delivers_exactly_and_without_it_says_not_trusted(tmp_path, caplog):
+    """``tls://`` with ``--nats-ca``: a producer's samples arrive exactly. Without the CA (the
+    system's CAs do not know it): state ``untrusted``, the reason names the option, retried,
+    and no traceback in the log."""
+    from support.nats_tls import make_tls
+
+    config, ca = make_tls(tmp_path)
+    broker = NatsBroker(tmp_path / "js", config=config, scheme="tls").start()
+    caplog.set_level(logging.DEBUG)
+    t, v = sent_binary(5000)
+
+    async def body() -> None:
+        async with Viewer(broker.url, ca=str(ca)) as viewer:
+            assert await viewer.link.wait_connected(10) and viewer.link.jetstream
+            async with NatsStreamClient(broker.url, source="p", ca=str(ca)) as p:
+                await p.send_binary("x", t, v)
+                assert await p.flush()
+            await until(lambda: viewer.count("x") == 5000)
+            got = await viewer.history("x")
+            assert got["t"] == t.tolist() and got["v"] == v.tolist()
+        async with Viewer(broker.url) as blind:
+            await until(lambda: "retry in" in blind.link.detail)
+            assert blind.link.state == "untrusted" and UNTRUSTED in blind.link.detail
+            assert blind.source.status() == "NATS: TLS not trusted"
+            await until(lambda: "retry in 1 s" in blind.link.detail)  # backing off, not given up
+            assert blind.count("x") == 0
+
+    try:
+        run(body)
+    finally:
+        broker.stop()
+    assert any(UNTRUSTED in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_broker_that_verifies_clients_takes_nats_cert_and_key(tmp_path):
+    from support.nats_tls import make_tls
+
+    config, ca = make_tls(tmp_path, verify_clients=True)
+    broker = NatsBroker(tmp_path / "js", False, config=config, scheme="tls").start()
+    cert, key = str(tmp_path / "client.pem"), str(tmp_path / "client.key")
+
+    async def body() -> None:
+        async with Viewer(broker.url, ca=str(ca), cert=cert, key=key) as viewer:
+            assert await viewer.link.wait_connected(10)
+        async with Viewer(broker.url, ca=str(ca)) as refused:
+            await until(lambda: "retry in" in refused.link.detail)
+            assert refused.link.state == "unreachable" and refused.link.nc is None
+            # TLS 1.3: the broker's refusal may come after the handshake, when the client has
+            # already written; then the connection just breaks and the reason is the OS's
+            reasons = (CLIENT_REFUSED, "BrokenPipeError", "ConnectionResetError")
+            assert any(r in refused.link.detail for r in reasons), refused.link.detail
+
+    try:
+        run(body)
+    finally:
+        broker.stop()
+
+
+def test_tls_files_that_cannot_work_are_refused_with_the_reason(tmp_path, capsys):
+    from streamscope.cli import relay
+
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    url = "tls://127.0.0.1:4222"
+    with pytest.raises(BrokerError, match=r"--nats-ca: no such file: .*missing\.pem"):
+        BrokerLink(BrokerOptions(url, ca=str(tmp_path / "missing.pem")))
+    with pytest.raises(BrokerError, match=r"--nats-ca: no PEM certificate in .*junk\.pem"):
+        BrokerLink(BrokerOptions(url, ca=str(junk)))
+    with pytest.raises(BrokerError, match="not a PEM certificate and its matching private key"):
+        BrokerLink(BrokerOptions(url, cert=str(junk), key=str(junk)))
+    with pytest.raises(BrokerError, match="--nats-key needs --nats-cert"):
+        BrokerLink(BrokerOptions(url, key=str(junk)))
+    assert relay.main(["--nats", url, "--nats-ca", str(tmp_path / "missing.pem")]) == 2
+    err = capsys.readouterr().err
+    assert "streamscope relay: --nats-ca: no such file" in err and "Traceback" not in err
 
 
 async def _start_tool(*args: str) -> tuple[asyncio.subprocess.Process, str]:

@@ -43,20 +43,29 @@ def require_nats_server() -> str:
 
 
 class NatsBroker:
-    """``nats-server -a 127.0.0.1 -p PORT [-js -sd DIR]``: started, stopped by pid, restarted
-    on the same port and store folder."""
+    """``nats-server -a 127.0.0.1 -p PORT [-js -sd DIR] [-c CONFIG]``: started, stopped by pid,
+    restarted on the same port and store folder. ``config`` holds what has no command-line flag
+    (a ``tls`` block: then ``scheme="tls"``; operator mode); the flags win over it."""
 
-    def __init__(self, store_dir: Path, jetstream: bool = True, *extra: str) -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        jetstream: bool = True,
+        *extra: str,
+        config: Path | None = None,
+        scheme: str = "nats",
+    ) -> None:
         self.exe = require_nats_server()
         self.port = free_port()
         self.store_dir = store_dir
         self.jetstream = jetstream
-        self.extra = list(extra)
+        self.extra = list(extra) + (["-c", str(config)] if config else [])
+        self.scheme = scheme
         self.proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> NatsBroker:
         cmd = [self.exe, "-a", "127.0.0.1", "-p", str(self.port), *self.extra]

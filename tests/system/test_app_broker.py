@@ -56,3 +56,32 @@ def test_app_says_when_the_broker_is_unreachable(qtbot, qloop, tmp_path):
         assert "unreachable" in label.toolTip() and scope.server.port  # WebSocket still serves
     finally:
         qloop.run_until_complete(scope.stop())
+
+
+def test_app_says_when_the_brokers_tls_certificate_is_not_trusted(qtbot, qloop, tmp_path):
+    """A ``tls://`` broker whose CA was not given: the fixed-width label says so, the tooltip
+    names ``--nats-ca``; with it the app connects."""
+    from support.nats_tls import make_tls
+
+    config, ca = make_tls(tmp_path)
+    broker = NatsBroker(tmp_path / "js", config=config, scheme="tls").start()
+    try:
+        blind = start_app(qloop, nats=broker.url)
+        qtbot.addWidget(blind.window)
+        label = blind.window.broker_status.label
+        width = label.width()
+        try:
+            loop_until(qloop, lambda: label.text() == "NATS: TLS not trusted", 10, "untrusted")
+            assert "TLS: certificate not trusted (give --nats-ca)" in label.toolTip()
+            assert label.width() == width
+        finally:
+            qloop.run_until_complete(blind.stop())
+        scope = start_app(qloop, nats=broker.url, nats_ca=str(ca))
+        qtbot.addWidget(scope.window)
+        try:
+            live = scope.window.broker_status.label
+            loop_until(qloop, lambda: live.text() == "NATS: live", 10, "the status 'live'")
+        finally:
+            qloop.run_until_complete(scope.stop())
+    finally:
+        broker.stop()

@@ -44,6 +44,18 @@ def add_broker_args(
     )
     g.add_argument("--nats-creds", metavar="FILE", help="a NATS credentials file (JWT + NKey)")
     g.add_argument(
+        "--nats-ca",
+        metavar="FILE",
+        help="TLS: the CA certificate (PEM) that signed the broker's certificate (default: the "
+        "system's CAs)",
+    )
+    g.add_argument(
+        "--nats-cert", metavar="FILE", help="TLS: a client certificate (PEM), if the broker asks"
+    )
+    g.add_argument(
+        "--nats-key", metavar="FILE", help="TLS: the client certificate's key (unencrypted PEM)"
+    )
+    g.add_argument(
         "--nats-max-age",
         type=_checked(parse_duration),
         default=DEFAULT_MAX_AGE_S,
@@ -74,7 +86,16 @@ def broker_options(args: argparse.Namespace, name: str) -> BrokerOptions | None:
         return None
     from streamscope.ingest.nats_link import BrokerOptions
 
-    return BrokerOptions(args.nats, args.nats_creds, args.nats_max_age, args.nats_max_bytes, name)
+    return BrokerOptions(
+        args.nats,
+        args.nats_creds,
+        args.nats_max_age,
+        args.nats_max_bytes,
+        name,
+        ca=args.nats_ca,
+        cert=args.nats_cert,
+        key=args.nats_key,
+    )
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

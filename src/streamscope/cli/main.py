@@ -191,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     options.snapshot, options.snapshot_scale = args.snapshot, args.snapshot_scale
     options.snapshot_after = 2.0 if args.after is None else args.after
     options.nats, options.nats_creds = args.nats, args.nats_creds
+    options.nats_ca, options.nats_cert, options.nats_key = (
+        args.nats_ca,
+        args.nats_cert,
+        args.nats_key,
+    )
     options.nats_max_age, options.nats_max_bytes = args.nats_max_age, args.nats_max_bytes
     options.nats_replay = args.nats_replay
     try:

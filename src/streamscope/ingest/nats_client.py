@@ -28,14 +28,20 @@ from streamscope.ingest.nats_subjects import cmd_subject, in_subject
 
 class NatsStreamClient:
     def __init__(
-        self, url: str, source: str | None = None, name: str | None = None, creds: str | None = None
+        self,
+        url: str,
+        source: str | None = None,
+        name: str | None = None,
+        creds: str | None = None,
+        ca: str | None = None,
     ) -> None:
+        """``creds``: a NATS credentials file; ``ca``: the CA (PEM) of a ``tls://`` broker."""
         self.source = source or uuid.uuid4().hex[:12]
         self.subject = in_subject(self.source)
         self.name = name
         self.session = uuid.uuid4().hex
         self.link = BrokerLink(
-            BrokerOptions(url, creds, name=f"streamscope producer {self.source}")
+            BrokerOptions(url, creds, name=f"streamscope producer {self.source}", ca=ca)
         )
         self.publisher = Publisher(self.link)
         self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue()

@@ -5,8 +5,8 @@ Why NATS with JetStream: the stream keeps every producer's frames on the broker'
 age/size limits, so a viewer started late replays a session from its start; nats-py is pure
 asyncio (it runs on the qasync loop, Windows included).
 
-Secrets (user, password, token in the URL; a credentials file's contents) are never logged:
-every URL shown goes through ``redact``.
+Secrets (user, password, token in the URL; a credentials file's or a TLS key's contents) are
+never logged: every URL shown goes through ``redact``. TLS: ``nats_tls.py``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from streamscope.ingest.nats_subjects import (
     STREAM,
     redact,
 )
+from streamscope.ingest.nats_tls import NOT_ACCEPTED, tls_context, tls_problem
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +59,23 @@ class BrokerOptions:
     max_age_s: float = DEFAULT_MAX_AGE_S
     max_bytes: int = DEFAULT_MAX_BYTES
     name: str = "streamscope"  # the connection's name in the broker's monitoring
+    ca: str | None = None  # PEM: the CA that signed the broker's certificate (else the system's)
+    cert: str | None = None  # PEM client certificate, for a broker that verifies clients
+    key: str | None = None  # its private key (unencrypted PEM), if not in ``cert``
 
 
 class BrokerError(Exception):
-    """Options that cannot work (a missing credentials file); the message says why."""
+    """Options that cannot work (a missing credentials or CA file); the message says why."""
 
 
 class BrokerLink:
     """One NATS connection that is made in the background and kept.
 
-    Unreachable at start: retried with backoff (``BACKOFF_S``). Lost later: nats-py reconnects
-    on its own (forever, once a second); subscriptions on plain subjects come back by
-    themselves, a JetStream consumer is made again by its owner from ``on_connect``. ``state``
-    and ``detail`` say where it stands, for a status bar or a log.
+    Unreachable at start: retried with backoff (``BACKOFF_S``); state ``untrusted`` while the
+    broker's TLS certificate is not trusted (the detail says to give ``--nats-ca``). Lost
+    later: nats-py reconnects on its own (forever, once a second); subscriptions on plain
+    subjects come back by themselves, a JetStream consumer is made again by its owner from
+    ``on_connect``. ``state`` and ``detail`` say where it stands, for a status bar or a log.
     """
 
     def __init__(self, options: BrokerOptions) -> None:
@@ -79,6 +84,10 @@ class BrokerLink:
         if options.creds and importlib.util.find_spec("nkeys") is None:
             # nats-py signs the connection with nkeys, an optional dependency of it
             raise BrokerError("--nats-creds needs the nkeys package: pip install nkeys")
+        try:
+            self.tls = tls_context(options.url, options.ca, options.cert, options.key)
+        except ValueError as e:
+            raise BrokerError(str(e)) from None
         self.options = options
         self.where = redact(options.url)
         self.nc: Client | None = None
@@ -141,7 +150,7 @@ class BrokerLink:
                 attempt += 1
                 why = self._last_error if isinstance(e, nats.errors.NoServersError) else ""
                 why = why or self._safe(e)
-                self._set("unreachable", f"{self.where} unreachable ({why}); retry in {wait:g} s")
+                self._failed(why, f"; retry in {wait:g} s")
                 if attempt == 1 or attempt % 10 == 0:
                     log.warning("NATS: %s", self.detail)
                 await asyncio.sleep(wait)
@@ -177,6 +186,9 @@ class BrokerLink:
         }
         if o.creds:
             args["user_credentials"] = o.creds
+        if self.tls is not None:
+            args["tls"] = self.tls
+            args["tls_hostname"] = urlsplit(o.url).hostname
         return args
 
     async def _set_up(self, reconnect: bool) -> None:
@@ -259,15 +271,24 @@ class BrokerLink:
         log.debug("NATS: %s", self._safe(e))
         if self.nc is None:  # still trying to make the first connection
             self._last_error = self._safe(e)
-            self._set("unreachable", f"{self.where} unreachable ({self._safe(e)})")
+            self._failed(self._last_error)
 
     async def _closed(self) -> None:
         if not self._closing:
             self._set("closed", f"connection to {self.where} closed")
 
+    def _failed(self, why: str, then: str = "") -> None:
+        """The first connection failed: ``untrusted`` for the broker's TLS certificate (a
+        retry will not help until the CA is given), else ``unreachable``."""
+        if why.startswith(NOT_ACCEPTED):
+            self._set("untrusted", f"{self.where}: {why}{then}")
+        else:
+            self._set("unreachable", f"{self.where} unreachable ({why}){then}")
+
     def _safe(self, e: BaseException) -> str:
-        """An exception as text with any secret of the URL taken out."""
-        text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        """An exception as text with any secret of the URL taken out (a TLS failure as its
+        short reason)."""
+        text = tls_problem(e) or (f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
         parts = urlsplit(self.options.url)
         for secret in (parts.username, parts.password):
             if secret:

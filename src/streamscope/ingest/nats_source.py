@@ -117,6 +117,8 @@ class NatsSource:
     def status(self) -> str:
         """One short line: broker state, replay progress."""
         link = self.link
+        if link.state == "untrusted":  # the broker's certificate: link.detail says why
+            return "NATS: TLS not trusted"
         if link.state != "connected":
             return f"NATS: {link.state}"
         if self.progress.active:
