@@ -22,7 +22,31 @@ from streamscope.core import protocol
 Floats = Sequence[float] | np.ndarray  # times or values: a list or an array
 
 
-class StreamClient:
+class FrameSender:
+    """The protocol's message shapes over any transport: a subclass sends one frame."""
+
+    async def send_raw(self, data: bytes | str) -> None:
+        raise NotImplementedError
+
+    async def send(self, message: dict[str, Any] | list[dict[str, Any]]) -> None:
+        await self.send_raw(protocol.encode(message))  # type: ignore[arg-type]
+
+    async def send_sample(self, stream: str, value: float | None, t: float | None = None) -> None:
+        """One sample in the Unity packet shape."""
+        msg: dict[str, Any] = {"streamId": stream, "value": value}
+        if t is not None:
+            msg["timestamp"] = t
+        await self.send(msg)
+
+    async def send_series(self, stream: str, t: Floats, v: Floats) -> None:
+        t, v = np.asarray(t, float), np.asarray(v, float)
+        await self.send({"type": "series", "stream": stream, "t": t, "v": v})
+
+    async def send_binary(self, stream: str, t: Floats, v: Floats) -> None:
+        await self.send_raw(protocol.encode_binary(stream, np.asarray(t), np.asarray(v)))
+
+
+class StreamClient(FrameSender):
     def __init__(
         self, url: str = "ws://127.0.0.1:8765", name: str | None = None, token: str | None = None
     ) -> None:
@@ -63,30 +87,9 @@ class StreamClient:
         async for message in self._ws:
             await self._inbox.put(orjson.loads(message))
 
-    async def send(self, message: dict[str, Any] | list[dict[str, Any]]) -> None:
+    async def send_raw(self, data: bytes | str) -> None:
         assert self._ws is not None, "connect() first"
-        await self._ws.send(protocol.encode(message))  # type: ignore[arg-type]
-
-    async def send_sample(self, stream: str, value: float | None, t: float | None = None) -> None:
-        """One sample in the Unity packet shape."""
-        msg: dict[str, Any] = {"streamId": stream, "value": value}
-        if t is not None:
-            msg["timestamp"] = t
-        await self.send(msg)
-
-    async def send_series(self, stream: str, t: Floats, v: Floats) -> None:
-        await self.send(
-            {
-                "type": "series",
-                "stream": stream,
-                "t": np.asarray(t, float),
-                "v": np.asarray(v, float),
-            }
-        )
-
-    async def send_binary(self, stream: str, t: Floats, v: Floats) -> None:
-        assert self._ws is not None, "connect() first"
-        await self._ws.send(protocol.encode_binary(stream, np.asarray(t), np.asarray(v)))
+        await self._ws.send(data)
 
     async def receive(self, *kinds: str, timeout: float = 10.0) -> dict[str, Any]:
         """The next message from the app whose type is one of ``kinds`` (any, if none given)."""

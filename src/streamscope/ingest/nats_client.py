@@ -15,18 +15,16 @@ import contextlib
 import uuid
 from typing import Any
 
-import numpy as np
 import orjson
 from nats.aio.msg import Msg
 
-from streamscope.core import protocol
-from streamscope.ingest.client import Floats
+from streamscope.ingest.client import FrameSender
 from streamscope.ingest.nats_link import BrokerLink, BrokerOptions
 from streamscope.ingest.nats_publisher import Publisher
 from streamscope.ingest.nats_subjects import cmd_subject, in_subject
 
 
-class NatsStreamClient:
+class NatsStreamClient(FrameSender):
     def __init__(
         self,
         url: str,
@@ -81,22 +79,6 @@ class NatsStreamClient:
     async def send_raw(self, data: bytes | str) -> None:
         await self.publisher.room()
         self.publisher.publish(self.subject, data.encode() if isinstance(data, str) else data)
-
-    async def send(self, message: dict[str, Any] | list[dict[str, Any]]) -> None:
-        await self.send_raw(protocol.encode(message))  # type: ignore[arg-type]
-
-    async def send_sample(self, stream: str, value: float | None, t: float | None = None) -> None:
-        msg: dict[str, Any] = {"streamId": stream, "value": value}
-        if t is not None:
-            msg["timestamp"] = t
-        await self.send(msg)
-
-    async def send_series(self, stream: str, t: Floats, v: Floats) -> None:
-        t, v = np.asarray(t, float), np.asarray(v, float)
-        await self.send({"type": "series", "stream": stream, "t": t, "v": v})
-
-    async def send_binary(self, stream: str, t: Floats, v: Floats) -> None:
-        await self.send_raw(protocol.encode_binary(stream, np.asarray(t), np.asarray(v)))
 
     async def flush(self, timeout: float = 10.0) -> bool:
         """Wait until the broker has every frame sent so far."""
