@@ -294,7 +294,8 @@ def test_token_lockout_doubles_and_a_right_token_clears_it():
 
 
 def test_token_from_a_file_or_the_environment(tmp_path, monkeypatch):
-    from streamscope.cli.main import _token, build_parser
+    from streamscope.cli.listen_args import token_of as _token
+    from streamscope.cli.main import build_parser
 
     path = tmp_path / "token"
     path.write_text("from-file\n")
@@ -321,3 +322,19 @@ def test_the_demo_uses_the_token_it_was_given(qtbot, qloop):
         assert scope.server.rejected == {}
     finally:
         qloop.run_until_complete(scope.stop())
+
+
+def test_the_relay_takes_the_apps_listening_options(tmp_path):
+    """A relay admits clients as the app does: same token sources, idle timeout, origins."""
+    from streamscope.cli.listen_args import token_of
+    from streamscope.cli.main import build_parser as app_parser
+    from streamscope.cli.relay import build_parser as relay_parser
+
+    path = tmp_path / "token"
+    path.write_text("from-file\n")
+    argv = ["--token-file", str(path), "--idle-timeout", "5", "--allow-origin", "http://a:1"]
+    app = app_parser().parse_args(argv)
+    relay = relay_parser().parse_args([*argv, "--nats", "nats://127.0.0.1:4222"])
+    for args in (app, relay):
+        assert token_of(args) == "from-file"
+        assert (args.idle_timeout, args.allow_origin) == (5.0, ["http://a:1"])

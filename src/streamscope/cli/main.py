@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
-import os
 import sys
 
 from streamscope import __version__
 from streamscope.cli.broker_args import add_broker_args
+from streamscope.cli.listen_args import add_listen_args, setup_logging, token_of
 
 # name -> "module:function"; the function takes the remaining argv and returns an exit code.
 # Imported lazily so `streamscope --demo` does not pay for tools it does not run.
@@ -33,10 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="subcommands: " + (", ".join(sorted(SUBCOMMANDS)) or "none yet"),
     )
     p.add_argument("--version", action="version", version=f"streamscope {__version__}")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument(
-        "--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any)"
-    )
+    add_listen_args(p)
     p.add_argument("--demo", action="store_true", help="also run the built-in simulated game")
     p.add_argument(
         "--plot",
@@ -47,32 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--capacity", type=int, default=1_000_000, help="samples kept per stream (default 1M)"
-    )
-    p.add_argument(
-        "--token",
-        default=os.environ.get("STREAMSCOPE_TOKEN") or None,
-        help="require this token from clients (header 'Authorization: Bearer TOKEN' or "
-        "?token=TOKEN); needed to listen beyond 127.0.0.1 (default: $STREAMSCOPE_TOKEN)",
-    )
-    p.add_argument(
-        "--token-file",
-        metavar="FILE",
-        help="read the token from the first line of FILE (keeps it out of the process list)",
-    )
-    p.add_argument(
-        "--idle-timeout",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="close a connection that sends nothing this long (default 60; 0 = never)",
-    )
-    p.add_argument(
-        "--allow-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="let web pages from this origin connect, e.g. http://localhost:3000 "
-        "(repeatable; browser pages are refused otherwise)",
     )
     p.add_argument(
         "--max-samples",
@@ -121,22 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _token(args: argparse.Namespace) -> str | None:
-    """--token, else --token-file's first line, else $STREAMSCOPE_TOKEN (--token's default)."""
-    if args.token_file is None:
-        return args.token
-    if args.token and args.token != os.environ.get("STREAMSCOPE_TOKEN"):
-        raise ValueError("give --token or --token-file, not both")
-    try:
-        with open(args.token_file, encoding="utf-8") as f:
-            token = f.readline().strip()
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"cannot read --token-file {args.token_file}: {e}") from None
-    if not token:
-        raise ValueError(f"--token-file {args.token_file} is empty")
-    return token
-
-
 def _at_least(low: int):
     def parse(text: str) -> int:
         n = int(text)
@@ -170,16 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         from streamscope.selftest import main as self_test
 
         return self_test(args.self_test_png, args.verbose)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(args.verbose)
     from streamscope.app import AppOptions, StartupError, run
 
     plots = [[n.strip() for n in spec.split(",") if n.strip()] for spec in args.plot]
     options = AppOptions(args.host, args.port, args.demo, [p for p in plots if p], args.capacity)
     try:
-        token = _token(args)
+        token = token_of(args)
     except ValueError as e:
         print(f"streamscope: {e}", file=sys.stderr)
         return 2

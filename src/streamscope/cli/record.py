@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 
@@ -24,10 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from streamscope.cli.listen_args import setup_logging
+
+    setup_logging(args.verbose)
     from streamscope.cli.broker_args import broker_options, stop_on_signals
     from streamscope.core.files.recording import RecordingError
     from streamscope.ingest.nats_link import BrokerError, BrokerLink

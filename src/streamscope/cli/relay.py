@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import sys
 
 from streamscope.cli.broker_args import add_broker_args, broker_options, stop_on_signals
+from streamscope.cli.listen_args import add_listen_args, setup_logging, token_of
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,15 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Accept protocol v1 WebSocket clients exactly like the app and publish "
         "their frames to a NATS broker (streamscope.in.<source>).",
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
-    p.add_argument(
-        "--token",
-        default=os.environ.get("STREAMSCOPE_TOKEN") or None,
-        help="require this token from clients; needed beyond 127.0.0.1 (default: "
-        "$STREAMSCOPE_TOKEN)",
-    )
-    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN")
+    add_listen_args(p)
     p.add_argument("-v", "--verbose", action="store_true")
     add_broker_args(p, required=True, replay=False)
     return p
@@ -34,10 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(args.verbose)
+    try:
+        token = token_of(args)
+    except ValueError as e:
+        print(f"streamscope relay: {e}", file=sys.stderr)
+        return 2
     from streamscope.ingest.guard import ServerConfigError, ServerSettings
     from streamscope.ingest.nats_link import BrokerError, BrokerLink
     from streamscope.ingest.relay import RelayServer, run_relay
@@ -45,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> None:
         options = broker_options(args, "streamscope relay")
         assert options is not None
-        access = ServerSettings(token=args.token, allowed_origins=tuple(args.allow_origin))
+        access = ServerSettings(
+            token=token,
+            allowed_origins=tuple(args.allow_origin),
+            idle_timeout=args.idle_timeout,
+        )
         server = RelayServer(BrokerLink(options), args.host, args.port, settings=access)
         stop = asyncio.Event()
         stop_on_signals(stop)
