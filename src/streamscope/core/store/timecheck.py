@@ -183,8 +183,7 @@ def _unit_switches(
     for i in np.flatnonzero(ok).tolist():
         x = float(t[i])
         if ref is not None and units.jumped and _unit_factor(ref, x):
-            if not bad.any():
-                first_ref = ref
+            first_ref = first_ref or ref  # the first one's (ref > 0 here: see _unit_factor)
             bad[i] = True
             continue
         if ref is not None and _unit_factor(x, ref):
