@@ -27,9 +27,7 @@ from PySide6.QtWidgets import (
 
 from streamscope.core.adaptive.policy import Override
 from streamscope.core.series.plotdata import Points
-from streamscope.core.store import lookup
-from streamscope.core.store.lookup import LIVE
-from streamscope.core.store.store import Store, Stream
+from streamscope.core.store.store import LIVE, Store, Stream
 from streamscope.ui.axes import speed_up
 from streamscope.ui.chart_engine import (
     DECIMATION_CHOICES,
@@ -426,11 +424,11 @@ class ChartDock(QDockWidget):
             return
         self._structure = self.store.structure_version
         for c in self.curves.values():
-            c.stream = lookup.newest(self.store, c.name, c.source)
+            c.stream = self.store.find(c.name, source=c.source)
             self._note(c, "" if c.stream is not None else "waiting for data")
             c.ghost_stream = None
             if self.state.ghost and c.stream is not None:
-                c.ghost_stream = lookup.previous(self.store, c.stream)
+                c.ghost_stream = self.store.previous(c.stream)
                 if c.ghost_stream is not None and c.ghost is None:
                     color = pg.mkColor(c.item.opts["pen"].color())
                     color.setAlpha(90)

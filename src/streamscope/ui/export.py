@@ -18,7 +18,6 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from streamscope.core.files.csvexport import Series
-from streamscope.core.store import lookup
 from streamscope.core.store.store import Store
 from streamscope.ui.chart_dock import ChartDock
 
@@ -137,7 +136,7 @@ def chart_series(
     by_session: dict[str, dict[str, Series]] = {}
     names: dict[str, str] = {}
     for name, curve in dock.curves.items():
-        stream = curve.stream or lookup.newest(store, curve.name, curve.source)
+        stream = curve.stream or store.find(curve.name, source=curve.source)
         if stream is None:
             continue
         session = store.sessions.get(stream.session_id)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from streamscope import __version__
 from streamscope.core.analysis.fmt import fmt_si
-from streamscope.core.store import lookup
 from streamscope.core.store.store import Store
 from streamscope.ui.chart_area import ChartArea
 from streamscope.ui.chart_dock import ChartDock, source_of
@@ -233,9 +232,7 @@ class MainWindow(QMainWindow):
     def chart_recording(self, source: str) -> list[ChartDock]:
         """Charts of recording ``source``'s streams (up to 4 a chart), bound to it: live
         charts keep following live data."""
-        names = sorted(
-            {n for s in lookup.recordings(self.store).get(source, []) for n in s.streams}
-        )
+        names = sorted({n for s in self.store.recordings().get(source, []) for n in s.streams})
         docks = []
         for i in range(0, len(names), RECORDING_CURVES_PER_CHART):
             part = names[i : i + RECORDING_CURVES_PER_CHART]

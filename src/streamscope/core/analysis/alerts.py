@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from streamscope.core.store import lookup
-from streamscope.core.store.store import Store, Stream
+from streamscope.core.store.store import LIVE, Store, Stream
 
 OPS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 MAX_EVENTS = 1000
@@ -233,7 +232,7 @@ class AlertBook:
 
     def _update_one(self, store: Store, st: AlertState) -> int:
         rule = st.rule
-        stream = lookup.newest(store, rule.stream)
+        stream = store.find(rule.stream, source=LIVE)
         if stream is None:
             return 0
         if stream is not st.stream:  # a new session: judge its whole stored history

@@ -14,8 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from streamscope.core.store import lookup
-from streamscope.core.store.store import Store, StoreError, Stream
+from streamscope.core.store.store import LIVE, Store, StoreError, Stream
 
 Kind = Literal["derivative", "mean", "rms"]
 KINDS: dict[str, str] = {
@@ -108,7 +107,7 @@ class DerivedStream:
 
     def update(self, store: Store) -> int:
         """Derive what arrived since the last call; return how many samples were written."""
-        src = lookup.newest(store, self.spec.source)
+        src = store.find(self.spec.source, source=LIVE)
         if src is None or src.name == self.spec.name:
             return 0
         if src is not self.source:

@@ -19,8 +19,7 @@ from streamscope.core.analysis.alerts import AlertBook
 from streamscope.core.analysis.anomaly import AnomalyConfig, find_anomalies
 from streamscope.core.analysis.derived import DerivedSpec, DerivedStream
 from streamscope.core.analysis.stats import OnlineStats, WindowStats
-from streamscope.core.store import lookup
-from streamscope.core.store.store import Store, Stream
+from streamscope.core.store.store import LIVE, Store, Stream
 
 MAX_ANOMALIES = 2000  # kept in the shared list (newest win)
 MAX_MARKS = 10_000  # kept per stream for drawing
@@ -113,7 +112,7 @@ class AnalysisHub:
         for d in list(self.derived.values()):
             changed |= d.update(self.store) > 0
         for name in self.watched:
-            stream = lookup.newest(self.store, name)
+            stream = self.store.find(name, source=LIVE)
             if stream is None:
                 continue
             sa = self.streams.get(name)

@@ -34,6 +34,7 @@ DEFAULT_CAPACITY = 1_000_000
 DEFAULT_MAX_TOTAL_SAMPLES = 40_000_000  # 16 bytes each: ~640 MB of samples at most
 BUDGET_LOW_WATER = 0.9  # over budget, trim down to this fraction so trimming stays rare
 EVICTIONS_KEPT = 100  # newest eviction notices kept for the status bar
+LIVE = ""  # Session.source of live ingest (else the path of the recording it was read from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,25 +467,46 @@ class Store:
 
     # ------------------------------------------------------------ queries
 
-    def find(self, name: str, session_id: str | None = None) -> Stream | None:
-        """The stream ``name`` in the given session, or in the newest session that has it."""
+    def find(
+        self, name: str, session_id: str | None = None, source: str | None = None
+    ) -> Stream | None:
+        """The stream ``name`` in the given session, or in the newest session that holds
+        samples of it, of ``source`` if given: ``LIVE`` for what follows live data (a
+        recording's sessions are added after the live ones and must not take a live chart
+        over), or a recording's path."""
         if session_id is not None:
             session = self.sessions.get(session_id)
             return session.streams.get(name) if session else None
         for session in reversed(self.sessions.values()):
+            if source is not None and session.source != source:
+                continue
             stream = session.streams.get(name)
             if stream is not None and len(stream):
                 return stream
         return None
 
     def previous(self, stream: Stream) -> Stream | None:
-        """The same stream in the session before ``stream``'s own (for the ghost overlay)."""
+        """The same name in the session before ``stream``'s own, from the same source (the
+        ghost overlay: the previous Play, never a recording under a live curve)."""
+        own = self.sessions.get(stream.session_id)
+        if own is None:
+            return None
         found = False
         for session in reversed(self.sessions.values()):
-            if found and (other := session.streams.get(stream.name)) is not None:
-                return other
-            found = found or session.id == stream.session_id
+            if found and session.source == own.source:
+                other = session.streams.get(stream.name)
+                if other is not None and len(other):
+                    return other
+            found = found or session is own
         return None
+
+    def recordings(self) -> dict[str, list[Session]]:
+        """Open recordings (their paths, in the order opened) and their sessions."""
+        out: dict[str, list[Session]] = {}
+        for session in self.sessions.values():
+            if session.source:
+                out.setdefault(session.source, []).append(session)
+        return out
 
     def stream_names(self) -> list[str]:
         return sorted({n for s in self.sessions.values() for n in s.streams})

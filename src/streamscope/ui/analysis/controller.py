@@ -24,7 +24,7 @@ from streamscope.core.analysis.alerts import AlertRule, RuleError
 from streamscope.core.analysis.derived import DerivedSpec
 from streamscope.core.analysis.hub import AnalysisHub, Anomaly
 from streamscope.core.analysis.llm import LLMSettings
-from streamscope.core.store import lookup
+from streamscope.core.store.store import LIVE
 from streamscope.ui.analysis.alerts_dock import AlertsDock
 from streamscope.ui.analysis.anomalies_dock import AnomaliesDock
 from streamscope.ui.analysis.dialogs import ask_derived_spec, ask_forecast_config, ask_llm_settings
@@ -302,7 +302,7 @@ class AnalysisController(QObject):
             vb.setXRange(a.x - half, a.x + half, padding=0)
             self.overlay(chart).show_highlight(a.x, a.value)
             chart.raise_()
-        newest = lookup.newest(self.store, a.stream)
+        newest = self.store.find(a.stream, source=LIVE)
         if newest is not None and newest.session_id != a.session_id:
             self.window.show_status(
                 "This anomaly is from an earlier session; the charts show the newest one", 6000

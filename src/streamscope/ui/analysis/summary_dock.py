@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 from streamscope.core.analysis.hub import AnalysisHub
 from streamscope.core.analysis.llm import LLMSettings, LLMWorker
 from streamscope.core.analysis.summary import StreamSummary, summarize
-from streamscope.core.store import lookup
-from streamscope.core.store.store import Store
+from streamscope.core.store.store import LIVE, Store
 from streamscope.ui.analysis.dock import AnalysisDock
 from streamscope.ui.windows import WINDOWS
 
@@ -117,7 +116,7 @@ class SummaryDock(AnalysisDock):
 
     def compute(self) -> StreamSummary | None:
         name = self.stream
-        stream = lookup.newest(self.store, name) if name else None
+        stream = self.store.find(name, source=LIVE) if name else None
         if stream is None:
             return None
         ring = stream.ring

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamscope.core.analysis.align import METHODS, align_xy
-from streamscope.core.store import lookup
-from streamscope.core.store.store import Store
+from streamscope.core.store.store import LIVE, Store
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
 from streamscope.ui.windows import WINDOWS
@@ -216,7 +215,10 @@ class XYDock(QDockWidget):
         self._sync_names()
         if not (self.x_name and self.y_name):
             return False
-        sx, sy = lookup.newest(self.store, self.x_name), lookup.newest(self.store, self.y_name)
+        sx, sy = (
+            self.store.find(self.x_name, source=LIVE),
+            self.store.find(self.y_name, source=LIVE),
+        )
         if sx is None or sy is None or not len(sx.ring) or not len(sy.ring):
             self.status.setText("waiting for data…")
             return False
