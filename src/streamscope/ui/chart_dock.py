@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -40,7 +39,7 @@ from streamscope.ui.chart_engine import (
 )
 from streamscope.ui.dnd import AcceptsStreams, streams_from_mime
 from streamscope.ui.grid import CheapGrid
-from streamscope.ui.overlay import OverlayLabel
+from streamscope.ui.overlay import BADGE_STYLE, OverlayLabel
 from streamscope.ui.view_box import KnownBoundsViewBox, keep_bounds_while_scrolling
 from streamscope.ui.windows import WINDOWS
 
@@ -103,7 +102,7 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
 
     streamsDropped = Signal(QMimeData)
     left = Signal()  # the mouse left the plot: the crosshair and its readout go
-    badge: QLabel | None = None  # set in __init__; pyqtgraph resizes the view before that
+    badge: OverlayLabel | None = None  # set in __init__; pyqtgraph resizes the view before that
     readout: OverlayLabel | None = None
 
     def __init__(self, **kw) -> None:
@@ -112,13 +111,7 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
         self.paint_ms = 0.0  # painting time since the render clock last took it
         # The chart's mode and draw rate, in the plot's top-right corner: in the header it was
         # cut off as soon as a chart was narrower than its buttons.
-        self.badge = QLabel(self)
-        self.badge.setTextFormat(Qt.TextFormat.PlainText)
-        self.badge.setStyleSheet(
-            "color: #b0b0b0; background: #1c1c1c; padding: 1px 5px; border-radius: 3px"
-        )
-        self.badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.badge.hide()
+        self.badge = OverlayLabel(self, "top-right", style=BADGE_STYLE)
         # The crosshair readout, bottom-left over the plot and elided to its width: in the
         # toolbar its text widened the dock and reflowed the window under the mouse.
         self.readout = OverlayLabel(self, "bottom-left", area=self._view_rect)
@@ -130,19 +123,12 @@ class DropPlotWidget(AcceptsStreams, pg.PlotWidget):
 
     def set_badge(self, text: str) -> None:
         self.badge.setText(text)
-        self.badge.setVisible(bool(text))
-        self.badge.adjustSize()
-        self._place_badge()
-
-    def _place_badge(self) -> None:
-        if self.badge is not None:
-            self.badge.move(max(0, self.width() - self.badge.width() - 6), 4)
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
-        self._place_badge()
-        if self.readout is not None:
-            self.readout.place()
+        for label in (self.badge, self.readout):
+            if label is not None:
+                label.place()
 
     def leaveEvent(self, ev) -> None:
         super().leaveEvent(ev)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 READOUT_STYLE = "color: #e0e0e0; background: rgba(20, 20, 20, 200); padding: 1px 5px"
+BADGE_STYLE = "color: #b0b0b0; background: #1c1c1c; padding: 1px 5px; border-radius: 3px"
 
 
 class OverlayLabel(QLabel):
@@ -28,6 +29,7 @@ class OverlayLabel(QLabel):
         corner: str = "bottom-left",
         margin: int = 6,
         area: Callable[[], QRect] | None = None,
+        style: str = READOUT_STYLE,
     ) -> None:
         super().__init__(parent)
         self._full = ""
@@ -35,7 +37,7 @@ class OverlayLabel(QLabel):
         self._margin = margin
         self._area = area or parent.rect
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setStyleSheet(READOUT_STYLE)
+        self.setStyleSheet(style)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hide()
 
